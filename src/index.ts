@@ -1,0 +1,3 @@
+export * from "./tensor";
+export * as ag from "./autograd";
+export { Tensor } from "./autograd";

@@ -1,0 +1,4 @@
+export * from "./matrix";
+export * from "./ops";
+export * from "./random";
+export * from "./convert";
