@@ -1,3 +1,4 @@
 export * from "./tensor";
 export * as ag from "./autograd";
 export { Tensor } from "./autograd";
+export * from "./nbformat";
