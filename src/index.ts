@@ -2,3 +2,5 @@ export * from "./tensor";
 export * as ag from "./autograd";
 export { Tensor } from "./autograd";
 export * from "./nbformat";
+export * from "./nn";
+export * from "./projection";

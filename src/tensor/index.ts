@@ -2,3 +2,4 @@ export * from "./matrix";
 export * from "./ops";
 export * from "./random";
 export * from "./convert";
+export * from "./linalg";

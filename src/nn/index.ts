@@ -1,0 +1,3 @@
+export * from "./attention";
+export * from "./feedforward";
+export * from "./transformer";
