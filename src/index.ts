@@ -4,3 +4,5 @@ export { Tensor } from "./autograd";
 export * from "./nbformat";
 export * from "./nn";
 export * from "./projection";
+export * from "./notebook";
+export * as nbgrader from "./nbgrader";

@@ -10,7 +10,7 @@ export interface NbgraderMetadata {
   schema_version: 3;
   task?: boolean;
   checksum?: string;
-  cell_type?: "code" | "markdown";
+  cell_type?: "code" | "markdown" | "raw";
 }
 
 export interface CellMetadata {
