@@ -1,3 +1,4 @@
+import "./build/fresh";
 export * from "./tensor";
 export * as ag from "./autograd";
 export { Tensor } from "./autograd";

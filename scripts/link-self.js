@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Makes `import … from "peft-lab"` resolve to this repository's compiled dist/ from any folder below
+// <dir> (default: the repository root), for tslab kernels and plain Node alike.
+//
+// It writes <dir>/node_modules/peft-lab/package.json whose main/types point at dist/ instead of a
+// symlink node_modules/peft-lab -> .., which would make node_modules contain itself (an endless
+// tree for anything that walks it). Runs as npm's postinstall and from scripts/setup.sh; idempotent.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+
+const repo = path.resolve(__dirname, "..");
+const pkg = JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8"));
+const MARKER = "written by scripts/link-self.js";
+
+function linkSelf(dir) {
+  const stubDir = path.join(path.resolve(dir), "node_modules", pkg.name);
+  const stubJson = path.join(stubDir, "package.json");
+  const existing = fs.lstatSync(stubDir, { throwIfNoEntry: false });
+  if (existing?.isSymbolicLink()) {
+    fs.unlinkSync(stubDir);
+  } else if (existing && !(fs.existsSync(stubJson) && fs.readFileSync(stubJson, "utf8").includes(MARKER))) {
+    throw new Error(`link-self: ${stubDir} exists and was not written by this script; remove it first`);
+  }
+  const rel = (file) => path.relative(stubDir, path.join(repo, file)).split(path.sep).join("/");
+  const stub = {
+    name: pkg.name,
+    version: pkg.version,
+    private: true,
+    description: `${MARKER}: resolves ${pkg.name} to ${repo}`,
+    main: rel(pkg.main),
+    types: rel(pkg.types),
+  };
+  fs.mkdirSync(stubDir, { recursive: true });
+  fs.writeFileSync(stubJson, JSON.stringify(stub, null, 2) + "\n");
+  return stubDir;
+}
+
+const target = process.argv[2] ?? repo;
+console.log(`link-self: ${linkSelf(target)} -> ${path.join(repo, pkg.main)}`);

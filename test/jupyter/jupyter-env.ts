@@ -1,0 +1,33 @@
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { describe } from "vitest";
+
+export const repoRoot = path.resolve(__dirname, "../..");
+
+/** Why Jupyter tests cannot run here, or undefined when `jupyter` and the tslab kernel are installed. */
+function jupyterMissing(): string | undefined {
+  const list = spawnSync("jupyter", ["kernelspec", "list", "--json"], { encoding: "utf8" });
+  if (list.error || list.status !== 0) return "`jupyter` is not installed";
+  const specs = (JSON.parse(list.stdout) as { kernelspecs: Record<string, unknown> }).kernelspecs;
+  return "tslab" in specs ? undefined : "the tslab kernel is not registered";
+}
+
+const missing = process.env.CI ? undefined : jupyterMissing();
+if (missing) console.warn(`Skipping Jupyter tests: ${missing} and CI is unset (npm run setup installs both).`);
+
+/** describe() for tests that need a real Jupyter; they skip only outside CI when it is missing. */
+export const describeJupyter = missing ? describe.skip : describe;
+
+/** A code cell of a tslab notebook. */
+export function codeCell(source: string, id?: string) {
+  return { cell_type: "code" as const, ...(id ? { id } : {}), metadata: {}, source, outputs: [], execution_count: null };
+}
+
+export function tslabNotebook(...sources: string[]) {
+  return {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
+    cells: sources.map((source, i) => codeCell(source, `c${i + 1}`)),
+  };
+}

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { KernelManager } from "@jupyterlab/services";
+import { connectToServer, startJupyterServer, type JupyterServer } from "../../src/jupyter";
+import { describeJupyter, repoRoot } from "./jupyter-env";
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describeJupyter("startJupyterServer", () => {
+  let server: JupyterServer;
+  beforeAll(async () => {
+    server = await startJupyterServer({ rootDir: repoRoot });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  }, 30_000);
+
+  it("listens on 127.0.0.1 and answers only with its token", async () => {
+    expect(server.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(server.token).toMatch(/^[0-9a-f]{48}$/);
+    const withToken = await fetch(`${server.baseUrl}api/status`, { headers: { Authorization: `token ${server.token}` } });
+    expect(withToken.status).toBe(200);
+    const without = await fetch(`${server.baseUrl}api/kernels`);
+    expect(without.status).toBe(403);
+  });
+
+  it("connectToServer checks the URL and the token", async () => {
+    const conn = await connectToServer(server.baseUrl.slice(0, -1), server.token);
+    expect(conn.baseUrl).toBe(server.baseUrl);
+    await expect(connectToServer(server.baseUrl, "wrong")).rejects.toThrow(/rejected the token/);
+  });
+
+  it("refuses a rootDir that is not a folder", async () => {
+    await expect(startJupyterServer({ rootDir: `${repoRoot}/package.json` })).rejects.toThrow(/is not a folder/);
+  });
+});
+
+describeJupyter("JupyterServer.stop", () => {
+  it("takes running kernels down with the server, and can be called twice", async () => {
+    const server = await startJupyterServer({ rootDir: repoRoot });
+    const kernels = new KernelManager({ serverSettings: server.settings });
+    try {
+      const kernel = await kernels.startNew({ name: "tslab" });
+      let pid = "";
+      const future = kernel.requestExecute({ code: "console.log(process.pid)" });
+      future.onIOPub = (msg) => {
+        if (msg.header.msg_type === "stream") pid += (msg.content as { text: string }).text;
+      };
+      await future.done;
+      expect(alive(Number(pid))).toBe(true);
+      kernel.dispose();
+      await Promise.all([server.stop(), server.stop()]);
+      expect(alive(server.pid)).toBe(false);
+      expect(alive(Number(pid))).toBe(false);
+      await expect(fetch(`${server.baseUrl}api/status`)).rejects.toThrow();
+    } finally {
+      kernels.dispose();
+      await server.stop();
+    }
+  }, 60_000);
+});
