@@ -1,4 +1,5 @@
 import { Matrix, ShapeError, formatShape } from "../tensor/matrix";
+import { matmulTransA, matmulTransB } from "../tensor/matmul";
 import { geluScalar, logSoftmaxRows, softmaxRows } from "../tensor/ops";
 
 /**
@@ -59,6 +60,8 @@ export class Tensor {
       order.push(t);
     };
     visit(this);
+    // An intermediate's grad left from an earlier pass would be pushed to the leaves a second time.
+    for (const t of order) if (t.parents.length > 0) t.grad = null;
     this.accumulate(outGrad ?? Matrix.ones(1, 1));
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k];
@@ -88,8 +91,8 @@ function op(value: Matrix, parents: readonly Tensor[], backward: (outGrad: Matri
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
   return op(a.value.matmul(b.value), [a, b], (g) => {
-    if (a.requiresGrad) a.accumulate(g.matmul(b.value.transpose()));
-    if (b.requiresGrad) b.accumulate(a.value.transpose().matmul(g));
+    if (a.requiresGrad) a.accumulate(matmulTransB(g, b.value)); // g·Bᵀ
+    if (b.requiresGrad) b.accumulate(matmulTransA(a.value, g)); // Aᵀ·g
   });
 }
 

@@ -1,3 +1,5 @@
+import { gemm, rowMajor } from "./matmul-kernel";
+
 /**
  * A dense row-major float64 matrix. Every operation returns a new matrix; nothing mutates in place
  * except the explicit `set`, so a notebook can keep each intermediate of a computation.
@@ -311,28 +313,12 @@ export function assertSameShape(a: Matrix, b: Matrix, operation: string): void {
   }
 }
 
-/** C = A·B with an i-k-j loop so the inner loop walks both B and C contiguously. */
+/** C = A·B; the kernel (./matmul-kernel) packs the operands for a WebAssembly SIMD micro-kernel. */
 export function matmul(a: Matrix, b: Matrix): Matrix {
   if (a.cols !== b.rows) {
     throw new ShapeError(
       `matmul: cannot multiply ${formatShape(a.shape)} by ${formatShape(b.shape)} (inner dimensions ${a.cols} and ${b.rows} differ)`,
     );
   }
-  const n = a.rows;
-  const inner = a.cols;
-  const m = b.cols;
-  const out = new Matrix(n, m);
-  const A = a.data;
-  const B = b.data;
-  const C = out.data;
-  for (let i = 0; i < n; i++) {
-    const cRow = i * m;
-    for (let k = 0; k < inner; k++) {
-      const aik = A[i * inner + k];
-      if (aik === 0) continue;
-      const bRow = k * m;
-      for (let j = 0; j < m; j++) C[cRow + j] += aik * B[bRow + j];
-    }
-  }
-  return out;
+  return new Matrix(a.rows, b.cols, gemm(a.rows, a.cols, b.cols, rowMajor(a.data, a.cols), rowMajor(b.data, b.cols)));
 }

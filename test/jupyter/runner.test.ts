@@ -92,7 +92,7 @@ describeJupyter("runNotebook in a real tslab kernel", () => {
     expect(texts(result.cells[2])).toEqual(["stdout:alive\n"]);
     expect(result.cells[3].message).toMatch(/Cannot find name 'kept'/); // the restart cleared it
     expect(await kernelsLeft()).toEqual([]);
-  }, 90_000);
+  }, 180_000);
 
   it("process.exit() kills the kernel: reported as dead, not waited on, nothing after it runs", async () => {
     const nb = tslabNotebook('console.log("alive")', "process.exit(1)", 'console.log("never")');
