@@ -1,4 +1,5 @@
 import { Matrix } from "../tensor/matrix";
+import type { Tensor } from "./tensor";
 
 /**
  * Central finite differences of a scalar function of one matrix:
@@ -27,4 +28,25 @@ export function gradientError(analytic: Matrix, numerical: Matrix): number {
     return 0;
   }, "gradientError");
   return worst;
+}
+
+/**
+ * Check the autograd gradients of `loss` with respect to each of `leaves` (trainable parameters or inputs held
+ * as Tensor.param) against central finite differences; returns the worst relative error per leaf, in order.
+ * Each leaf's values are perturbed in place and restored, so `loss` must rebuild its graph on every call.
+ */
+export function leafGradientErrors(leaves: readonly Tensor[], loss: () => Tensor, h = 1e-5): number[] {
+  leaves.forEach((t) => t.zeroGrad());
+  loss().backward();
+  return leaves.map((leaf) => {
+    const analytic = leaf.grad ?? new Matrix(leaf.value.rows, leaf.value.cols);
+    const saved = leaf.value.data.slice();
+    const numeric = numericalGradient((probe) => {
+      leaf.value.data.set(probe.data);
+      const value = loss().value.data[0];
+      leaf.value.data.set(saved);
+      return value;
+    }, leaf.value, h);
+    return gradientError(analytic, numeric);
+  });
 }

@@ -1,2 +1,4 @@
 export * from "./tensor";
 export * from "./gradcheck";
+export * from "./layers";
+export * from "./lstm";

@@ -1,0 +1,4 @@
+export * from "./methods";
+export * from "./efficiency";
+export * from "./budget";
+export * from "./memory";

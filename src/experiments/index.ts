@@ -1,0 +1,5 @@
+export * from "./methods";
+export * from "./pretrain";
+export * from "./rank-sweep";
+export * from "./parallel";
+export * from "./report";

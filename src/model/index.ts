@@ -1,0 +1,6 @@
+export * from "./config";
+export * from "./weights";
+export * from "./adaptation";
+export * from "./transformer";
+export * from "./checkpoint";
+export * from "./attention";

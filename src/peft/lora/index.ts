@@ -1,0 +1,5 @@
+export * from "./config";
+export * from "./count";
+export * from "./layer";
+export * from "./attention";
+export * from "./model";

@@ -1,0 +1,4 @@
+export * from "./config";
+export * from "./count";
+export * from "./layer";
+export * from "./template";

@@ -1,0 +1,2 @@
+export * from "./quantize";
+export * from "./layer";
