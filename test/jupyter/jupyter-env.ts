@@ -1,6 +1,7 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { describe } from "vitest";
+import { afterAll, beforeAll, describe } from "vitest";
+import { startJupyterServer, type JupyterServer } from "../../src/jupyter";
 
 export const repoRoot = path.resolve(__dirname, "../..");
 
@@ -17,6 +18,21 @@ if (missing) console.warn(`Skipping Jupyter tests: ${missing} and CI is unset (n
 
 /** describe() for tests that need a real Jupyter; they skip only outside CI when it is missing. */
 export const describeJupyter = missing ? describe.skip : describe;
+
+/** A Jupyter server for the enclosing describe block, stopped afterwards even when a test fails. */
+export function useJupyterServer(rootDir = repoRoot): () => JupyterServer {
+  let server: JupyterServer | undefined;
+  beforeAll(async () => {
+    server = await startJupyterServer({ rootDir });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  }, 30_000);
+  return () => {
+    if (!server) throw new Error("the Jupyter server for this test block did not start");
+    return server;
+  };
+}
 
 /** A code cell of a tslab notebook. */
 export function codeCell(source: string, id?: string) {

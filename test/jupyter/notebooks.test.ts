@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Notebook } from "../../src/nbformat";
-import { runNotebook, startJupyterServer, type JupyterServer } from "../../src/jupyter";
-import { describeJupyter, repoRoot } from "./jupyter-env";
+import { runNotebook } from "../../src/jupyter";
+import { describeJupyter, useJupyterServer, repoRoot } from "./jupyter-env";
 
 // Every notebook in notebooks/ (the instructor versions) runs top to bottom without a cell error.
 const notebooks = fs
@@ -12,13 +12,7 @@ const notebooks = fs
   .sort();
 
 describeJupyter("notebooks/*.ipynb execute cleanly in tslab", () => {
-  let server: JupyterServer;
-  beforeAll(async () => {
-    server = await startJupyterServer({ rootDir: repoRoot });
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  }, 30_000);
+  const server = useJupyterServer();
 
   it("finds the notebooks", () => {
     expect(notebooks).toContain("smoke.ipynb");
@@ -27,7 +21,7 @@ describeJupyter("notebooks/*.ipynb execute cleanly in tslab", () => {
   it.each(notebooks)("%s", async (name) => {
     const file = path.join("notebooks", name);
     const nb = JSON.parse(fs.readFileSync(path.join(repoRoot, file), "utf8")) as Notebook;
-    const result = await runNotebook(nb, { connection: server, path: file, cellTimeoutMs: 300_000, notebookTimeoutMs: 900_000 });
+    const result = await runNotebook(nb, { connection: server(), path: file, cellTimeoutMs: 300_000, notebookTimeoutMs: 900_000 });
     const failures = result.cells
       .filter((c) => c.status !== "ok")
       .map((c) => `cell ${c.index + 1}${c.cellId ? ` (id ${c.cellId})` : ""}: ${c.status}: ${c.message}`);

@@ -1,33 +1,27 @@
 import * as fs from "fs";
 import * as path from "path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Notebook } from "../../src/nbformat";
-import { runNotebook, startJupyterServer, type CellRun, type JupyterServer } from "../../src/jupyter";
-import { describeJupyter, repoRoot, tslabNotebook } from "./jupyter-env";
+import { runNotebook, type CellRun } from "../../src/jupyter";
+import { describeJupyter, useJupyterServer, repoRoot, tslabNotebook } from "./jupyter-env";
 
 const texts = (run: CellRun) => run.outputs.map((o) => (o.output_type === "stream" ? `${o.name}:${o.text}` : o.output_type));
 
 describeJupyter("runNotebook in a real tslab kernel", () => {
-  let server: JupyterServer;
-  beforeAll(async () => {
-    server = await startJupyterServer({ rootDir: repoRoot });
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  }, 30_000);
+  const server = useJupyterServer();
 
   const kernelsLeft = async () => {
-    const res = await fetch(`${server.baseUrl}api/kernels`, { headers: { Authorization: `token ${server.token}` } });
+    const res = await fetch(`${server().baseUrl}api/kernels`, { headers: { Authorization: `token ${server().token}` } });
     return (await res.json()) as unknown[];
   };
 
   const run = (nb: Notebook, options: Omit<Parameters<typeof runNotebook>[1], "connection"> = {}) =>
-    runNotebook(nb, { connection: server, path: "notebooks/test.ipynb", ...options });
+    runNotebook(nb, { connection: server(), path: "notebooks/test.ipynb", ...options });
 
   it("runs notebooks/smoke.ipynb: peft-lab imported by name, printing, markdown, a display updated in place", async () => {
     const nb = JSON.parse(fs.readFileSync(path.join(repoRoot, "notebooks/smoke.ipynb"), "utf8")) as Notebook;
     const seen: number[] = [];
-    const result = await runNotebook(nb, { connection: server, path: "notebooks/smoke.ipynb", onCell: (c) => seen.push(c.index) });
+    const result = await runNotebook(nb, { connection: server(), path: "notebooks/smoke.ipynb", onCell: (c) => seen.push(c.index) });
     expect(result.cells.map((c) => [c.status, c.message])).toEqual(result.cells.map(() => ["ok", ""]));
     expect(result.ok).toBe(true);
     expect(result.kernelName).toBe("tslab");
@@ -101,7 +95,7 @@ describeJupyter("runNotebook in a real tslab kernel", () => {
     expect(result.cells[1].message).toMatch(/the kernel died/);
     expect(result.cells[2].message).toBe('not run: the kernel died in cell 2 (id "c2")');
     expect(result.extra[0].status).toBe("skipped");
-    expect(await kernelsLeft()).toEqual([]); // the kernel the server restarted is shut down too
+    expect(await kernelsLeft()).toEqual([]); // the kernel the server() restarted is shut down too
   }, 120_000);
 
   it("a 50 MB output flood is cut at the cap and the run goes on", async () => {
@@ -132,7 +126,7 @@ describeJupyter("runNotebook in a real tslab kernel", () => {
     expect(result.cells[1].outputs).toEqual([]);
   }, 60_000);
 
-  it("names the kernel when the notebook asks for one the server does not have", async () => {
+  it("names the kernel when the notebook asks for one the server() does not have", async () => {
     const nb = { ...tslabNotebook("1"), metadata: { kernelspec: { name: "no-such-kernel", display_name: "?" } } };
     await expect(run(nb)).rejects.toThrow(/could not start a "no-such-kernel" kernel for notebooks\/test\.ipynb/);
   }, 60_000);

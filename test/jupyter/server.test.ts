@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { KernelManager } from "@jupyterlab/services";
-import { connectToServer, startJupyterServer, type JupyterServer } from "../../src/jupyter";
-import { describeJupyter, repoRoot } from "./jupyter-env";
+import { connectToServer, startJupyterServer } from "../../src/jupyter";
+import { describeJupyter, useJupyterServer, repoRoot } from "./jupyter-env";
 
 const alive = (pid: number) => {
   try {
@@ -13,27 +13,21 @@ const alive = (pid: number) => {
 };
 
 describeJupyter("startJupyterServer", () => {
-  let server: JupyterServer;
-  beforeAll(async () => {
-    server = await startJupyterServer({ rootDir: repoRoot });
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  }, 30_000);
+  const server = useJupyterServer();
 
   it("listens on 127.0.0.1 and answers only with its token", async () => {
-    expect(server.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-    expect(server.token).toMatch(/^[0-9a-f]{48}$/);
-    const withToken = await fetch(`${server.baseUrl}api/status`, { headers: { Authorization: `token ${server.token}` } });
+    expect(server().baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(server().token).toMatch(/^[0-9a-f]{48}$/);
+    const withToken = await fetch(`${server().baseUrl}api/status`, { headers: { Authorization: `token ${server().token}` } });
     expect(withToken.status).toBe(200);
-    const without = await fetch(`${server.baseUrl}api/kernels`);
+    const without = await fetch(`${server().baseUrl}api/kernels`);
     expect(without.status).toBe(403);
   });
 
   it("connectToServer checks the URL and the token", async () => {
-    const conn = await connectToServer(server.baseUrl.slice(0, -1), server.token);
-    expect(conn.baseUrl).toBe(server.baseUrl);
-    await expect(connectToServer(server.baseUrl, "wrong")).rejects.toThrow(/rejected the token/);
+    const conn = await connectToServer(server().baseUrl.slice(0, -1), server().token);
+    expect(conn.baseUrl).toBe(server().baseUrl);
+    await expect(connectToServer(server().baseUrl, "wrong")).rejects.toThrow(/rejected the token/);
   });
 
   it("refuses a rootDir that is not a folder", async () => {
