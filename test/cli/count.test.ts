@@ -1,17 +1,19 @@
 /**
  * Runs the built command, `node dist/cli/main.js` (the package's bin). Nothing is built here: `npm test` builds
- * first; by hand run `npx tsc -p tsconfig.build.json` before this file.
+ * first; by hand run `npx tsc -p tsconfig.build.json` before this file. The method × preset matrix goes through the
+ * same `main()` in-process, because a hundred node start-ups cost minutes on a small machine.
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { countPeft, PEFT_METHODS } from "../../src/analysis";
+import { main } from "../../src/cli/main";
 import { modelPreset, presetNames } from "../../src/models";
 
 const BIN = join(__dirname, "..", "..", "dist", "cli", "main.js");
 /** Each run starts a node process; on a loaded machine that can take seconds, so these tests get a generous limit. */
-const SPAWN_TIMEOUT = { timeout: 120_000 };
+const SPAWN_TIMEOUT = { timeout: 300_000 };
 
 interface Run {
   code: number;
@@ -26,6 +28,25 @@ function peftLab(...args: string[]): Promise<Run> {
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** The same command line through main() in this process, with its stdout captured. */
+async function peftLabInProcess(...args: string[]): Promise<Run> {
+  const chunks: string[] = [];
+  const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    chunks.push(String(chunk));
+    return true;
+  });
+  const log = vi.spyOn(console, "log").mockImplementation((...parts: unknown[]) => {
+    chunks.push(`${parts.join(" ")}\n`);
+  });
+  try {
+    const code = await main(args);
+    return { code, stdout: chunks.join(""), stderr: "" };
+  } finally {
+    write.mockRestore();
+    log.mockRestore();
+  }
 }
 
 beforeAll(() => {
@@ -90,9 +111,8 @@ describe("peft-lab count", SPAWN_TIMEOUT, () => {
 
 describe("peft-lab count --json answers for every method and preset", SPAWN_TIMEOUT, () => {
   it.each(presetNames())("%s", async (model) => {
-    const runs = await Promise.all(PEFT_METHODS.map((method) => peftLab("count", "--model", model, "--method", method, "--json")));
-    runs.forEach((run, i) => {
-      const method = PEFT_METHODS[i];
+    for (const method of PEFT_METHODS) {
+      const run = await peftLabInProcess("count", "--model", model, "--method", method, "--json");
       expect(run.code, `${model} ${method}: ${run.stderr}`).toBe(0);
       const out = JSON.parse(run.stdout) as Record<string, unknown>;
       expect(out.model).toBe(model);
@@ -103,7 +123,7 @@ describe("peft-lab count --json answers for every method and preset", SPAWN_TIME
       expect(out.trainable).toBe(count.trainable);
       expect(out.total).toBe((out.base as number) + count.added);
       expect(out.percent).toBeCloseTo((100 * count.trainable) / (out.total as number), 12);
-    });
+    }
   });
 });
 
