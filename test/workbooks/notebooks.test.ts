@@ -16,7 +16,9 @@ import {
   TEXT_STUB,
   validateNotebook,
 } from "../../src/nbgrader";
+import * as llmFinetuning from "../../solutions/llm_finetuning_lecture";
 import * as multilingual from "../../solutions/multilingual_ex1";
+import * as peftLecture from "../../solutions/peft_lecture";
 import * as sheet4 from "../../solutions/sheet4";
 import { seed001, sheet4SubmissionTemplate } from "./seeds";
 
@@ -24,6 +26,8 @@ import { seed001, sheet4SubmissionTemplate } from "./seeds";
 const WORKBOOKS = [
   { file: "sheet4_peft.ipynb", solutions: sheet4 as Record<string, unknown> & { GRADED_FUNCTIONS: Record<string, readonly string[]> } },
   { file: "multilingual_ex1.ipynb", solutions: multilingual as Record<string, unknown> & { GRADED_FUNCTIONS: Record<string, readonly string[]> } },
+  { file: "llm_finetuning_lecture.ipynb", solutions: llmFinetuning as Record<string, unknown> & { GRADED_FUNCTIONS: Record<string, readonly string[]> } },
+  { file: "peft_lecture.ipynb", solutions: peftLecture as Record<string, unknown> & { GRADED_FUNCTIONS: Record<string, readonly string[]> } },
 ];
 
 function load(file: string): Notebook {

@@ -1,0 +1,95 @@
+/**
+ * Kernels started ahead of time. A tslab kernel takes seconds to start (it loads the TypeScript compiler), and
+ * every submission needs a fresh one; the pool keeps one warm kernel per worker, started while the workers run
+ * their notebooks, so that start-up overlaps execution. Each kernel gets its own job folder and its own guarded
+ * connection (connection.ts), so a hostile kernel is told apart from the others.
+ */
+import { randomUUID } from "node:crypto";
+import { posix } from "node:path";
+import { KernelManager, SessionManager, type Session } from "@jupyterlab/services";
+import type { JupyterConnection } from "../jupyter";
+import { guardedConnection, type GuardedConnection } from "./connection";
+
+export interface WarmKernel {
+  /** The notebook's path below the server's root; the kernel runs in its folder. */
+  path: string;
+  connection: GuardedConnection;
+  /** Absent: runNotebook starts the kernel itself. */
+  session?: Promise<Session.ISessionConnection>;
+  /** Releases the managers behind `session` (the session itself is shut down by runNotebook). */
+  dispose(): void;
+}
+
+/** Starts a kernel for a notebook at `path` now; the session resolves once the server has started it. */
+export function startKernel(connection: JupyterConnection, kernelName: string, path: string): WarmKernel {
+  const guarded = guardedConnection(connection);
+  const kernelManager = new KernelManager({ serverSettings: guarded.settings });
+  const sessionManager = new SessionManager({ kernelManager, serverSettings: guarded.settings });
+  // Disposing a manager before its first poll finished rejects `ready`; nobody else awaits it.
+  kernelManager.ready.catch(() => undefined);
+  sessionManager.ready.catch(() => undefined);
+  const session = sessionManager.startNew({
+    // A unique session path: the server hands out the existing kernel for a path it already has.
+    path: `${path}#${randomUUID()}`,
+    type: "notebook",
+    name: posix.basename(path),
+    kernel: { name: kernelName },
+  });
+  // The runner reports a failed start; until then the rejection must not count as unhandled.
+  session.catch(() => undefined);
+  return {
+    path,
+    connection: guarded,
+    session,
+    dispose() {
+      sessionManager.dispose();
+      kernelManager.dispose();
+    },
+  };
+}
+
+export class KernelPool {
+  private readonly spare: WarmKernel[] = [];
+  private disposed = false;
+
+  /**
+   * @param launch starts one kernel (and makes its job folder)
+   * @param ahead warm kernels to keep
+   * @param budget kernels the run will need at most, so that none is started for nothing
+   */
+  constructor(
+    private readonly launch: () => WarmKernel,
+    private readonly ahead: number,
+    private budget: number,
+  ) {
+    this.refill();
+  }
+
+  /** A kernel for the next notebook: a warm one if there is one. */
+  take(): WarmKernel {
+    const kernel = this.spare.shift() ?? this.start();
+    this.refill();
+    return kernel;
+  }
+
+  private start(): WarmKernel {
+    this.budget--;
+    return this.launch();
+  }
+
+  private refill(): void {
+    while (!this.disposed && this.spare.length < this.ahead && this.budget > 0) this.spare.push(this.start());
+  }
+
+  /** Shuts down the kernels nobody took. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const unused = this.spare.splice(0);
+    await Promise.all(
+      unused.map(async (k) => {
+        await k.session?.then((s) => s.shutdown()).catch(() => undefined);
+        k.dispose();
+      }),
+    );
+  }
+}
