@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { solvedNotebook } from "../src/grader/demo";
 import { gradeSubmissions } from "../src/grader/run";
 import { createSandbox } from "../src/grader/sandbox";
+import { silenceServicesLogging } from "../src/jupyter/quiet";
 import { parseNotebook, serializeNotebook } from "../src/nbgrader/io";
 import { fixed, median, type Section } from "./harness";
 
@@ -47,6 +48,7 @@ export async function run(): Promise<Section[]> {
   const missing = jupyterMissing();
   if (missing) return [{ title, columns, rows: [], notes: [`skipped: ${missing}`] }];
 
+  silenceServicesLogging();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "peft-lab-bench-grader-"));
   const sandbox = createSandbox({ packageRoot: REPO, secrets: [], isolate: false });
   try {

@@ -8,6 +8,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { gradeSubmissions, type GradeEvent, type ServerAddress } from "../grader/run";
 import { summaryTable } from "../grader/report";
+import { silenceServicesLogging } from "../jupyter/quiet";
 
 export const DEFAULT_GRADING_DIR = "grading";
 
@@ -78,17 +79,7 @@ export function register(program: Command): void {
       } catch (err) {
         command.error((err as Error).message);
       }
-      // @jupyterlab/services logs every WebSocket and kernel status change on console.debug, each reconnection after
-      // a kernel died (expected here) on console.warn, and the traceback of every failed REST call on console.error —
-      // jupyter_server 1.x fails GET /api/kernels while another kernel is starting (no last_activity yet), which
-      // the kernel managers' polling hits when kernels start in parallel. Failures that matter reach the grader as
-      // rejected calls and are reported per submission.
-      console.debug = () => undefined;
-      const quiet = (log: (...args: unknown[]) => void, noise: string) => (...args: unknown[]) => {
-        if (!(typeof args[0] === "string" && args[0].startsWith(noise))) log(...args);
-      };
-      console.warn = quiet(console.warn, "Connection lost, reconnecting");
-      console.error = quiet(console.error, "Traceback (most recent call last)");
+      silenceServicesLogging();
       const bar = options.progress && process.stderr.isTTY ? new SingleBar({ format: "grading [{bar}] {value}/{total} {last}", hideCursor: true }) : undefined;
       const abort = new AbortController();
       const onSignal = () => {

@@ -47,7 +47,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
 }
 
 if (require.main === module) {
-  void main().then((code) => {
-    process.exitCode = code;
-  });
+  // Exit now rather than when the event loop drains: a disposed @jupyterlab/services manager can leave a lumino
+  // poll timer behind (set after dispose, in Poll.schedule), which would hold the process for up to 10 s.
+  void main().then((code) => process.exit(code));
 }

@@ -1,8 +1,10 @@
-import { matrix as mathMatrix, type Matrix as MathMatrix } from "mathjs";
+import type { Matrix as MathMatrix } from "mathjs";
 import { Matrix, ShapeError } from "./matrix";
 
+/** mathjs is loaded on first use: it takes about a second, which every notebook importing peft-lab would pay. */
 export function toMathjs(m: Matrix): MathMatrix {
-  return mathMatrix(m.toArray());
+  const { matrix } = require("mathjs") as typeof import("mathjs");
+  return matrix(m.toArray());
 }
 
 /** From a mathjs matrix or nested array of plain numbers; a 1-D value becomes a row vector. */
