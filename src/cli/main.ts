@@ -10,10 +10,11 @@ import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import * as count from "./count";
 import * as experiment from "./experiment";
+import * as exportHandouts from "./export";
 import * as grade from "./grade";
 import * as release from "./release";
 
-const COMMANDS: readonly { register(program: Command): void }[] = [count, experiment, release, grade];
+const COMMANDS: readonly { register(program: Command): void }[] = [count, experiment, release, grade, exportHandouts];
 
 export const USAGE_ERROR = 2;
 
