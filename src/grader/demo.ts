@@ -194,6 +194,10 @@ export function writeDemoSubmissions(dir: string, paths: DemoPaths): DemoSubmiss
   insertAfter(flood, "setup", code('const megabyte = "x".repeat(1_000_000);\nfor (let i = 0; i < 50; i++) process.stdout.write(megabyte);'));
   write("output-flood", "50 MB of output from one cell", { [NOTEBOOK]: flood });
 
+  const chatty = solved();
+  setSource(chatty, "p1_counts", (s) => replaceOrFail(s, /return model\.nLayers \* model\.nHeads \* 2 \* perMatrix;/, 'process.stdout.write("y".repeat(2_000_000));\n  return model.nLayers * model.nHeads * 2 * perMatrix;', "loraParams' return"));
+  write("probe-flood", "every answer right, but loraParams prints 2 MB each time it is called (also by the grader's checks)", { [NOTEBOOK]: chatty });
+
   const cheat = release(instructor, { name: NOTEBOOK });
   insertAfter(cheat, "p1_counts", code(cheatCell(paths.secrets, paths.instructorNotebook)));
   cheat.cells.splice(cellIndex(cheat, "p1_counts"), 1);

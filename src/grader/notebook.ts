@@ -213,20 +213,21 @@ export async function gradeNotebook(prepared: PreparedAssignment, file: string |
   const restored = restoreCells(released, student);
   // Fresh for every run: nothing printed before the probes can carry it.
   const nonce = randomBytes(12).toString("hex");
-  // One chunk per item; probes are numbered across all items. A failure here is the spec's, not the student's.
+  // Probes are numbered across all items and sent as one chunk (each execution costs tslab a compile). A failure
+  // here is the spec's, not the student's.
   let offset = 0;
   const probesByItem = prepared.autoItems.map((item) => {
     try {
       const probes = prepared.spec.probes![item.id](new Rng(seedFrom(options.seed, item.id)));
       const numbered = probes.map((probe, k) => ({ index: offset + k, call: probe.call, args: probe.args }));
       offset += probes.length;
-      return { item, probes, code: chunkCode(nonce, numbered), numbered };
+      return { item, probes, numbered };
     } catch (err) {
       throw new SpecError(`${prepared.specFile}: the probes of "${item.id}" failed: ${(err as Error).message}`);
     }
   });
-  const chunks = probesByItem.map((p) => p.numbered);
-  const extraCode = probesByItem.map((p) => p.code);
+  const numbered = probesByItem.flatMap((p) => p.numbered);
+  const extraCode = numbered.length > 0 ? [chunkCode(nonce, numbered)] : [];
 
   const kernel = options.kernel();
   const connection = kernel.connection;
@@ -249,15 +250,20 @@ export async function gradeNotebook(prepared: PreparedAssignment, file: string |
     kernel.dispose();
   }
 
-  // Results by probe index.
+  // Results by probe index. After a call that did not return in time, the later probes were never called.
   const results = new Map<number, ProbeResult>();
-  chunks.forEach((probes, k) => {
-    const chunk = run.extra[k];
-    const lines = parseProbeLines(streamText(chunk, "stdout"), nonce);
-    for (const { index, call } of probes) {
-      results.set(index, explain(call, lines.get(index) ?? { ok: false, message: missingResult(call, chunk) }));
+  const chunk = run.extra[0];
+  const lines = chunk ? parseProbeLines(streamText(chunk, "stdout"), nonce) : new Map<number, ProbeResult>();
+  let stuck: string | undefined;
+  for (const { index, call } of numbered) {
+    const line = lines.get(index);
+    if (line) results.set(index, explain(call, line));
+    else if (stuck) results.set(index, { ok: false, message: `not called: ${stuck} did not return in time before it` });
+    else {
+      results.set(index, { ok: false, message: missingResult(call, chunk) });
+      if (chunk.status === "timeout") stuck = call;
     }
-  });
+  }
 
   const runsByCell = new Map(run.cells.map((c) => [c.index, c]));
   const notes = [...restored.notes];

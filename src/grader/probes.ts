@@ -103,9 +103,10 @@ const ENCODER = String.raw`
 export const MISSING = "missing";
 
 /**
- * One chunk per item: every probe of a grade_id in order. The student's functions are looked up when the chunk
- * runs, in tslab's table of top-level declarations, so that one missing function fails only its own probes
- * (a reference by name would make the whole chunk fail to compile).
+ * One chunk for every probe, in order. The student's functions are looked up when the chunk runs, in tslab's
+ * table of top-level declarations, so that one missing function fails only its own probes (a reference by name
+ * would make the whole chunk fail to compile). What a student function prints while it is probed is dropped, so
+ * that it cannot fill the output limit and crowd out the results of the other probes.
  */
 export function chunkCode(nonce: string, probes: readonly { index: number; call: string; args: readonly unknown[] }[]): string {
   const calls = probes.map(({ index, call, args }) => {
@@ -121,10 +122,26 @@ export function chunkCode(nonce: string, probes: readonly { index: number; call:
     '  const __M = require("peft-lab").Matrix;',
     "  const __defs: any = (globalThis as any).__tslab__?.exports ?? {};",
     ENCODER,
+    // Silencing swaps property descriptors rather than assigning, so that accessors a student installed come back
+    // exactly as they were (assigning back through a setter would change what it wraps).
+    "  const __swap = (o: any, k: string, v: any): (() => void) => {",
+    "    const d = Object.getOwnPropertyDescriptor(o, k);",
+    "    try { Object.defineProperty(o, k, { value: v, configurable: true, writable: true }); } catch { return () => undefined; }",
+    "    return () => { if (d) Object.defineProperty(o, k, d); else delete o[k]; };",
+    "  };",
+    "  const __quiet = (): (() => void)[] => {",
+    "    const noop = () => true;",
+    '    const undo = [__swap(process.stdout, "write", noop), __swap(process.stderr, "write", noop)];',
+    '    for (const k of ["log", "info", "warn", "error", "debug"]) undo.push(__swap(console, k, noop));',
+    "    return undo;",
+    "  };",
     "  const __call = (i: number, name: string, args: () => any[]) => {",
     "    const f = __defs[name];",
     `    if (typeof f !== "function") return __emit(i, "${MISSING} " + typeof f);`,
-    '    try { __emit(i, "ok " + __enc(f(...args()), 0)); } catch (__e) { __emit(i, "err " + __str(__message(__e))); }',
+    "    let result: string;",
+    "    const undo = __quiet();",
+    '    try { result = "ok " + __enc(f(...args()), 0); } catch (__e) { result = "err " + __str(__message(__e)); } finally { for (const u of undo) u(); }',
+    "    __emit(i, result);",
     "  };",
     ...calls,
     "}",

@@ -52,6 +52,7 @@ const EXPECTED: Record<string, Row> = {
   "infinite-loop": SOLVED_NOTEBOOK_ONLY,
   uncaught: SOLVED_NOTEBOOK_ONLY,
   "output-flood": SOLVED_NOTEBOOK_ONLY,
+  "probe-flood": SOLVED_NOTEBOOK_ONLY,
   "process-exit": [0, 0, 0, "", 0, 0, "", 0, 0],
   "memory-bomb": [0, 0, 0, "", 0, 0, "", 0, 0],
   "reads-solutions": [0, 0, 0, 0, 0, 0, 0, 0, 0],
