@@ -18,8 +18,12 @@ export interface CloseOptions extends CheckOptions {
 /** A matrix as the checks accept it: a Matrix or nested arrays of numbers. */
 export type MatrixLike = Matrix | readonly (readonly number[])[];
 
-/** Numbers in messages: up to 6 significant digits, so that 0.1 + 0.2 reads 0.3 and 1e-9 stays readable. */
+/**
+ * Numbers in messages: up to 6 significant digits, so that 0.1 + 0.2 reads 0.3 and 1e-9 stays readable; integers in
+ * full, so that a parameter count off by one does not read "expected 2379260, got 2379260".
+ */
 export function describeValue(value: unknown): string {
+  if (Number.isSafeInteger(value)) return String(value);
   if (typeof value === "number") return Number.isFinite(value) ? String(Number(value.toPrecision(6))) : String(value);
   if (value instanceof Matrix) return `${formatShape(value.shape)} matrix`;
   return inspect(value, { depth: 2, breakLength: Infinity });

@@ -101,6 +101,10 @@ describe("checkShape", () => {
 });
 
 describe("checkEqual and checkTrue", () => {
+  it("prints integers in full, so that counts that differ by one read differently", () => {
+    expect(failure(() => checkEqual(2379263, 2379264, { name: "adapters" }))).toBe("✗ adapters: expected 2379264, got 2379263");
+  });
+
   it("compares deeply", () => {
     checkEqual({ r: 2, P: 10 }, { r: 2, P: 10 }, { name: "config" });
     expect(printed()).toBe("✓ config: { r: 2, P: 10 }");

@@ -20,6 +20,7 @@ import * as llmFinetuning from "../../solutions/llm_finetuning_lecture";
 import * as multilingual from "../../solutions/multilingual_ex1";
 import * as peftLecture from "../../solutions/peft_lecture";
 import * as sheet4 from "../../solutions/sheet4";
+import * as stage9 from "../../solutions/stage9";
 import { seed001, sheet4SubmissionTemplate } from "./seeds";
 
 /** The workbooks this folder tests, with the reference module the grader compares them with. */
@@ -28,6 +29,7 @@ const WORKBOOKS = [
   { file: "multilingual_ex1.ipynb", solutions: multilingual as Record<string, unknown> & { GRADED_FUNCTIONS: Record<string, readonly string[]> } },
   { file: "llm_finetuning_lecture.ipynb", solutions: llmFinetuning as Record<string, unknown> & { GRADED_FUNCTIONS: Record<string, readonly string[]> } },
   { file: "peft_lecture.ipynb", solutions: peftLecture as Record<string, unknown> & { GRADED_FUNCTIONS: Record<string, readonly string[]> } },
+  { file: "stage9_exercises.ipynb", solutions: stage9 as Record<string, unknown> & { GRADED_FUNCTIONS: Record<string, readonly string[]> } },
 ];
 
 function load(file: string): Notebook {
