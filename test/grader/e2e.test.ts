@@ -28,7 +28,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { writeDemoSubmissions } from "../../src/grader/demo";
 import { readNotebook } from "../../src/nbgrader/io";
 import { secretLines } from "../../src/nbgrader/secrets";
-import { describeJupyter, repoRoot } from "../jupyter/jupyter-env";
+import { describeJupyter, processAlive, repoRoot } from "../jupyter/jupyter-env";
 
 const CLI = path.join(repoRoot, "dist", "cli", "main.js");
 const INSTRUCTOR = path.join(repoRoot, "notebooks", "sheet4_peft.ipynb");
@@ -97,15 +97,6 @@ function processesIn(dir: string): number[] {
       return [];
     }
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describeJupyter("peft-lab grade, end to end in real kernels", () => {
@@ -222,7 +213,7 @@ describeJupyter("peft-lab grade, end to end in real kernels", () => {
     // The killed run left its lock and its Jupyter server behind.
     const lock = JSON.parse(fs.readFileSync(path.join(out, "grader.lock"), "utf8")) as { serverPid: number; sandbox: string };
     killedSandbox = lock.sandbox;
-    expect(alive(lock.serverPid)).toBe(true);
+    expect(processAlive(lock.serverPid)).toBe(true);
     // The server and at least one kernel (jupyter_client puts kernels in sessions of their own).
     expect(processesIn(lock.sandbox).length).toBeGreaterThanOrEqual(2);
 
@@ -230,7 +221,7 @@ describeJupyter("peft-lab grade, end to end in real kernels", () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain(`stopped the Jupyter server (pid ${lock.serverPid}) of an earlier run that did not finish, and its`);
     expect(resumed.stdout).toContain(`${3 - finished.length} graded, ${finished.length} already graded, 0 not graded`);
-    expect(alive(lock.serverPid)).toBe(false);
+    expect(processAlive(lock.serverPid)).toBe(false);
     expect(processesIn(lock.sandbox)).toEqual([]);
     expect(fs.existsSync(lock.sandbox)).toBe(false);
     expect(fs.existsSync(path.join(out, "grader.lock"))).toBe(false);

@@ -34,6 +34,16 @@ export function useJupyterServer(rootDir = repoRoot): () => JupyterServer {
   };
 }
 
+/** Whether a process exists (signal 0 tests without sending anything). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A code cell of a tslab notebook. */
 export function codeCell(source: string, id?: string) {
   return { cell_type: "code" as const, ...(id ? { id } : {}), metadata: {}, source, outputs: [], execution_count: null };

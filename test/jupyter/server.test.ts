@@ -1,16 +1,7 @@
 import { expect, it } from "vitest";
 import { KernelManager } from "@jupyterlab/services";
 import { connectToServer, startJupyterServer } from "../../src/jupyter";
-import { describeJupyter, useJupyterServer, repoRoot } from "./jupyter-env";
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { describeJupyter, processAlive, useJupyterServer, repoRoot } from "./jupyter-env";
 
 describeJupyter("startJupyterServer", () => {
   const server = useJupyterServer();
@@ -47,11 +38,11 @@ describeJupyter("JupyterServer.stop", () => {
         if (msg.header.msg_type === "stream") pid += (msg.content as { text: string }).text;
       };
       await future.done;
-      expect(alive(Number(pid))).toBe(true);
+      expect(processAlive(Number(pid))).toBe(true);
       kernel.dispose();
       await Promise.all([server.stop(), server.stop()]);
-      expect(alive(server.pid)).toBe(false);
-      expect(alive(Number(pid))).toBe(false);
+      expect(processAlive(server.pid)).toBe(false);
+      expect(processAlive(Number(pid))).toBe(false);
       await expect(fetch(`${server.baseUrl}api/status`)).rejects.toThrow();
     } finally {
       kernels.dispose();
