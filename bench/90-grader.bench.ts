@@ -44,7 +44,7 @@ async function seconds(fn: () => Promise<unknown> | unknown): Promise<number> {
 
 export async function run(): Promise<Section[]> {
   const title = `Autograder: seconds per submission (sheet 4 workbook, ${STUDENTS} students)`;
-  const columns = ["engine", "s / submission", "samples", "vs nbconvert"];
+  const columns = ["engine", "s / submission", "samples", "vs nbconvert", "steady s / submission", "vs nbconvert"];
   const missing = jupyterMissing();
   if (missing) return [{ title, columns, rows: [], notes: [`skipped: ${missing}`] }];
 
@@ -62,9 +62,15 @@ export async function run(): Promise<Section[]> {
       for (const f of ["peft_config.txt", "peft.txt"]) fs.copyFileSync(path.join(REPO, "solutions", "sheet4", f), path.join(dir, f));
     }
 
+    /** One run's seconds per submission: over the whole run, and between the first and the last one finished. */
+    interface Sample {
+      whole: number;
+      steady: number;
+    }
     let outRun = 0;
-    const grade = async (jobs: number) =>
-      (await seconds(() =>
+    const grade = async (jobs: number): Promise<Sample> => {
+      const finished: number[] = [];
+      const whole = await seconds(() =>
         gradeSubmissions({
           submissionsDir: submissions,
           outDir: path.join(tmp, `out-${outRun++}`),
@@ -73,8 +79,13 @@ export async function run(): Promise<Section[]> {
           packageRoot: REPO,
           jobs,
           seed: "bench",
+          onEvent: (e) => {
+            if (e.kind === "done") finished.push(performance.now());
+          },
         }),
-      )) / STUDENTS;
+      );
+      return { whole: whole / STUDENTS, steady: (finished[finished.length - 1] - finished[0]) / 1000 / (finished.length - 1) };
+    };
 
     // nbconvert in a folder where "peft-lab" resolves (the kernel runs in the notebook's folder).
     const nbDir = path.join(sandbox.root, "nbconvert");
@@ -86,35 +97,48 @@ export async function run(): Promise<Section[]> {
     });
     const failures: string[] = [];
     const [python, nbconvertArgs] = nbconvertCommand();
-    const nbconvert = async () =>
-      (await seconds(() => {
+    // Each notebook is a process of its own, so nbconvert's steady state is its whole run.
+    const nbconvert = async (): Promise<Sample> => {
+      const whole = await seconds(() => {
         for (const file of files) {
           const r = spawnSync(python, [...nbconvertArgs, "--to", "notebook", "--execute", "--output-dir", path.join(nbDir, "out"), file], { encoding: "utf8" });
           if (r.status !== 0) failures.push(`${path.basename(file)}: ${(r.stderr ?? "").trim().split("\n").pop()}`);
         }
-      })) / STUDENTS;
+      });
+      return { whole: whole / STUDENTS, steady: whole / STUDENTS };
+    };
 
     // Other processes share the machine: the engines take turns, round after round, and each keeps its median.
-    const engines: [string, () => Promise<number>][] = [
+    const engines: [string, () => Promise<Sample>][] = [
       ["jupyter nbconvert --to notebook --execute", nbconvert],
       ["peft-lab grade --jobs 1", () => grade(1)],
       ["peft-lab grade --jobs 2", () => grade(2)],
     ];
-    const samples = engines.map((): number[] => []);
+    const samples = engines.map((): Sample[] => []);
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < engines.length; k++) {
         const e = (k + round) % engines.length;
         samples[e].push(await engines[e][1]());
       }
     }
-    const medians = samples.map((x) => median([...x].sort((a, b) => a - b)));
+    const medianOf = (xs: number[]) => median([...xs].sort((a, b) => a - b));
+    const whole = samples.map((x) => medianOf(x.map((s) => s.whole)));
+    const steady = samples.map((x) => medianOf(x.map((s) => s.steady)));
     return [
       {
         title,
         columns,
-        rows: engines.map(([name], e) => [name, fixed(medians[e]), samples[e].map((x) => fixed(x)).join(" "), `${fixed(medians[0] / medians[e])}×`]),
+        rows: engines.map(([name], e) => [
+          name,
+          fixed(whole[e]),
+          samples[e].map((x) => fixed(x.whole)).join(" "),
+          `${fixed(whole[0] / whole[e])}×`,
+          fixed(steady[e]),
+          `${fixed(steady[0] / steady[e])}×`,
+        ]),
         notes: [
           `median over ${ROUNDS} rounds, the engines taking turns; each sample is the wall time of a whole run divided by the ${STUDENTS} submissions`,
+          "steady: the time between the first and the last graded submission over the submissions between them — what each of hundreds more would cost",
           "peft-lab's time includes starting and stopping its Jupyter server, restoring the test cells, the probes and the text files",
           "nbconvert starts Python and a kernel per notebook, one after the other; the grader keeps one server and a warm kernel per worker, started while the workers run",
           ...failures.map((f) => `nbconvert failed: ${f}`),

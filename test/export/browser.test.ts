@@ -61,7 +61,8 @@ function chartTraceCounts(nb: Notebook): number[] {
 
 /** Formulas the page must show typeset: $…$ and $$…$$ in markdown cells (outside code) and text/latex outputs. */
 function formulaCount(nb: Notebook): number {
-  const math = /\$\$[\s\S]+?\$\$|\$[^$\n]+?\$/g;
+  // Inline math may run over a soft line break (not a blank line), as in markdown.
+  const math = /\$\$[\s\S]+?\$\$|\$(?:[^$\n]|\n(?!\n))+?\$/g;
   let count = 0;
   for (const cell of nb.cells) {
     if (cell.cell_type === "markdown") {
