@@ -46,19 +46,25 @@ export function checkClose(actual: number, expected: number, options?: CloseOpti
 }
 
 /**
- * The value as a Matrix, or a message saying why it is not one (student code may return anything). Ragged rows
- * and non-numbers are named by position.
+ * The rows of a nested array of numbers, or a message saying why it is not one (student code may return anything).
+ * Ragged rows and non-numbers are named by position; `describe` words the offending value.
  */
-function asMatrix(value: unknown): Matrix | string {
-  if (value instanceof Matrix) return value;
-  if (!Array.isArray(value) || !value.every(Array.isArray)) return `expected a matrix, got ${describeValue(value)}`;
+export function numberRows(value: unknown, describe: (value: unknown) => string = describeValue): number[][] | string {
+  if (!Array.isArray(value) || !value.every(Array.isArray)) return `expected a matrix, got ${describe(value)}`;
   const rows = value as unknown[][];
   for (let i = 0; i < rows.length; i++) {
     if (rows[i].length !== rows[0].length) return `row ${i} has ${rows[i].length} entries but row 0 has ${rows[0].length}`;
     const j = rows[i].findIndex((v) => typeof v !== "number");
-    if (j >= 0) return `entry [${i}][${j}] is ${describeValue(rows[i][j])}, not a number`;
+    if (j >= 0) return `entry [${i}][${j}] is ${describe(rows[i][j])}, not a number`;
   }
-  return Matrix.from(rows as number[][]);
+  return rows as number[][];
+}
+
+/** The value as a Matrix, or a message saying why it is not one. */
+function asMatrix(value: unknown): Matrix | string {
+  if (value instanceof Matrix) return value;
+  const rows = numberRows(value);
+  return typeof rows === "string" ? rows : Matrix.from(rows);
 }
 
 /** Same shape, and every entry within tolerance of the expected one; a failure names the worst entry. */

@@ -1,5 +1,6 @@
 /** A notebook's cells as HTML: markdown rendered, code highlighted, outputs in place, nbgrader cells labelled. */
 import { sourceText, type Cell, type Notebook } from "../nbformat";
+import { isExercise } from "../nbgrader/cells";
 import { escapeHtml } from "../notebook/html";
 import { codeBlock } from "./highlight";
 import { newPageEnv, renderMarkdown, type Heading, type PageEnv } from "./markdown";
@@ -24,7 +25,7 @@ export class CellRenderError extends Error {
 /** The nbgrader label of an exercise cell: its grade_id and points. */
 function gradeBadge(cell: Cell): string {
   const nbgrader = cell.metadata.nbgrader;
-  if (!nbgrader || !(nbgrader.grade || nbgrader.solution || nbgrader.task)) return "";
+  if (!nbgrader || !isExercise(cell)) return "";
   const points = nbgrader.grade && nbgrader.points !== undefined ? ` · ${nbgrader.points} point${nbgrader.points === 1 ? "" : "s"}` : "";
   return `<div class="badge">${escapeHtml(nbgrader.grade_id)}${points}</div>`;
 }

@@ -3,10 +3,10 @@
  * so that the instructor handout shows current outputs.
  */
 import { dirname, posix, relative, resolve, sep } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import type { Notebook } from "../nbformat";
 import { runNotebook, startJupyterServer, type JupyterConnection } from "../jupyter";
 import { cellLabel } from "./cells";
-import { stripAnsi } from "./outputs";
 
 /** A Jupyter server to run notebooks on, and the folder it serves (notebook paths are made relative to it). */
 export interface KernelHost {
@@ -55,7 +55,7 @@ export async function executeNotebook(nb: Notebook, path: string, host: KernelHo
   const failed = run.cells.find((c) => c.status !== "ok");
   if (failed) {
     // tslab's message is the cell's stderr; the stack frames are the kernel's own, not the notebook's.
-    const message = stripAnsi(failed.message)
+    const message = stripVTControlCharacters(failed.message)
       .split("\n")
       .filter((line) => !/^\s+at /.test(line))
       .join("\n")

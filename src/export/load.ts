@@ -2,6 +2,7 @@
 import { basename, extname } from "node:path";
 import { sourceText, type Notebook } from "../nbformat";
 import { readNotebook, release } from "../nbgrader";
+import { isExercise } from "../nbgrader/cells";
 
 export interface Exercise {
   /** The markdown heading the exercise cells follow (markdown source, "" before any heading). */
@@ -33,7 +34,7 @@ export function exercisesOf(nb: Notebook): Exercise[] {
       for (const line of sourceText(cell.source).split("\n")) heading = HEADING.exec(line)?.[1] ?? heading;
     }
     const nbgrader = cell.metadata.nbgrader;
-    if (!nbgrader || !(nbgrader.grade || nbgrader.solution || nbgrader.task)) continue;
+    if (!nbgrader || !isExercise(cell)) continue;
     let exercise = exercises.at(-1);
     if (exercise?.heading !== heading) exercises.push((exercise = { heading, gradeIds: [], points: 0 }));
     exercise.gradeIds.push(nbgrader.grade_id);

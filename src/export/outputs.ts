@@ -2,6 +2,7 @@
  * A code cell's outputs as HTML, in place: text/html (tables, Plotly charts), images, text/latex (typeset with
  * KaTeX), text/markdown, plain text, streams and errors.
  */
+import { stripVTControlCharacters } from "node:util";
 import { sourceText, type Output } from "../nbformat";
 import { escapeHtml } from "../notebook/html";
 import { plotlyBundle, plotlyLoaderHtml } from "../notebook/plotly";
@@ -10,10 +11,6 @@ import { renderDisplayMath, renderMarkdown, type PageEnv } from "./markdown";
 /** Richest first, as Jupyter front ends choose. */
 const MIME_ORDER = ["text/html", "image/svg+xml", "image/png", "image/jpeg", "image/gif", "text/latex", "text/markdown", "text/plain"] as const;
 
-/** Without terminal colours (tracebacks, tslab's error messages). */
-export function stripAnsi(text: string): string {
-  return text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
-}
 
 let loaderStart: string | undefined;
 
@@ -22,7 +19,10 @@ let loaderStart: string | undefined;
  * at its first "</script>" (the bundle has every "</script" escaped).
  */
 function plotlyLoaderStart(): string {
-  loaderStart ??= plotlyLoaderHtml().slice(0, plotlyLoaderHtml().indexOf(plotlyBundle()));
+  if (loaderStart === undefined) {
+    const loader = plotlyLoaderHtml();
+    loaderStart = loader.slice(0, loader.indexOf(plotlyBundle()));
+  }
   return loaderStart;
 }
 
@@ -76,10 +76,10 @@ function mimeHtml(mime: (typeof MIME_ORDER)[number], value: string, env: PageEnv
 export function renderOutput(output: Output, env: PageEnv): HtmlOutput {
   switch (output.output_type) {
     case "stream":
-      return { html: `<pre class="stream ${output.name}">${escapeHtml(stripAnsi(sourceText(output.text)))}</pre>`, usesPlotly: false };
+      return { html: `<pre class="stream ${output.name}">${escapeHtml(stripVTControlCharacters(sourceText(output.text)))}</pre>`, usesPlotly: false };
     case "error": {
       const text = output.traceback.length > 0 ? output.traceback.join("\n") : `${output.ename}: ${output.evalue}`;
-      return { html: `<pre class="error">${escapeHtml(stripAnsi(text))}</pre>`, usesPlotly: false };
+      return { html: `<pre class="error">${escapeHtml(stripVTControlCharacters(text))}</pre>`, usesPlotly: false };
     }
     default: {
       const mime = MIME_ORDER.find((m) => m in output.data);

@@ -3,6 +3,7 @@
  * anything, so every helper first makes sure it got a number or a matrix and says so when it did not. Messages
  * describe the student's value and the rule it breaks; the expected value is never printed.
  */
+import { numberRows } from "../checks/checks";
 import type { ProbeResult } from "./spec";
 import { check, type Check } from "./types";
 
@@ -49,15 +50,8 @@ export function describeValue(value: unknown): string {
 
 /** The rows of a matrix-like result (WireMatrix or nested arrays), or why it is not one. */
 export function matrixRows(value: unknown): number[][] | string {
-  const rows = (value as Partial<WireMatrix> | null)?.$matrix ?? value;
-  if (!Array.isArray(rows) || !rows.every(Array.isArray)) return `expected a matrix, got ${describeValue(value)}`;
-  const r = rows as unknown[][];
-  for (let i = 0; i < r.length; i++) {
-    if (r[i].length !== r[0].length) return `row ${i} has ${r[i].length} entries but row 0 has ${r[0].length}`;
-    const j = r[i].findIndex((v) => typeof v !== "number");
-    if (j >= 0) return `entry [${i}][${j}] is ${describeValue(r[i][j])}, not a number`;
-  }
-  return r as number[][];
+  const rows = (value as Partial<WireMatrix> | null)?.$matrix;
+  return numberRows(rows ?? value, describeValue);
 }
 
 /** The probe's value, or the check that fails because there is none (it threw, timed out or never ran). */

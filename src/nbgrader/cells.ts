@@ -24,6 +24,11 @@ export function isTask(cell: Cell): boolean {
   return Boolean(nbgraderOf(cell)?.task);
 }
 
+/** A cell of an exercise: graded, written by the student, or a task. */
+export function isExercise(cell: Cell): boolean {
+  return isGrade(cell) || isSolution(cell) || isTask(cell);
+}
+
 /**
  * nbgrader's is_locked: the student must not change this cell. Solution cells never are; grade cells that are
  * not solutions (autograder tests) always are, whatever their `locked` flag says.
