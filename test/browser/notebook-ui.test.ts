@@ -1,20 +1,19 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import * as path from "node:path";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readNotebook, release, writeNotebook } from "../../src/nbgrader";
 import { describeJupyter, repoRoot } from "../jupyter/jupyter-env";
 import { useNpmStart } from "../jupyter/npm-start";
+import { chromiumMissing, launchChromium } from "./chromium";
 
 // A browser global inside page.evaluate (the project's lib has no DOM types).
 declare const window: { MathJax?: { version?: string } };
 
 // As a student sees it: `npm start`, the student version of the PEFT lecture in the classic Notebook, its first
 // cells (setup, a LaTeX matrix) and one chart cell run with Shift+Enter, outputs checked in the page.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-if (!existsSync(CHROMIUM) && !process.env.CI) console.warn(`notebook UI test skipped: no Chromium at ${CHROMIUM} (it runs in CI)`);
-const describeUi = existsSync(CHROMIUM) || process.env.CI ? describeJupyter : describe.skip;
+const describeUi = chromiumMissing("notebook UI test") ? describe.skip : describeJupyter;
 
 const WORKBOOK = "peft_lecture.ipynb";
 /** Cells run in order: the imports, a cell showing five LaTeX matrices, a cell drawing a Plotly chart. */
@@ -50,10 +49,7 @@ describeUi("a workbook in the Notebook UI (npm start + headless Chromium)", () =
     // This test drives the classic Notebook 6 (what Debian installs); JupyterLab has another DOM.
     expect(url).toContain("/tree?");
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-    });
+    const browser = await launchChromium();
     try {
       const context = await browser.newContext({ viewport: { width: 1400, height: 1800 } });
       const blocked: string[] = [];

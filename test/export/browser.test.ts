@@ -6,21 +6,19 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultWorkbooks } from "../../src/cli/export";
 import { exportHandouts, type ExportResult } from "../../src/export";
 import { sourceText, type Notebook } from "../../src/nbformat";
 import { readNotebook, secretLines } from "../../src/nbgrader";
+import { chromiumMissing, launchChromium } from "../browser/chromium";
 import { describeJupyter, repoRoot, tslabNotebook, useJupyterServer } from "../jupyter/jupyter-env";
 
 // Browser globals inside page.evaluate (the project's lib has no DOM types).
 declare const document: any;
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const chromiumMissing = !process.env.CI && !existsSync(CHROMIUM);
-if (chromiumMissing) console.warn(`handout browser test skipped: no Chromium at ${CHROMIUM} and CI is unset (it runs in CI)`);
-const describeBrowser = chromiumMissing ? describe.skip : describeJupyter;
+const describeBrowser = chromiumMissing("handout browser test") ? describe.skip : describeJupyter;
 
 const OUTPUT = join(repoRoot, "test-output");
 const OUT_DIR = join(OUTPUT, "handouts");
@@ -90,10 +88,7 @@ describeBrowser("handouts in a browser, offline", () => {
     console.log(
       `handouts exported in ${(result.durationMs / 1000).toFixed(1)} s:\n` + result.files.map((f) => `  ${f.path}: ${f.bytes.toLocaleString("en-US")} bytes`).join("\n"),
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-    });
+    browser = await launchChromium();
   }, 300_000);
 
   afterAll(async () => {

@@ -1,15 +1,10 @@
-import { existsSync } from "node:fs";
-import { chromium } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { plot, resetPlotly, setDisplayBackend } from "../../src/notebook";
+import { chromiumMissing, launchChromium } from "../browser/chromium";
 
 // Browser globals inside page.evaluate (the project's lib has no DOM types).
 declare const document: { querySelectorAll(selector: string): ArrayLike<{ data?: unknown[]; querySelector(s: string): unknown }> };
 declare const window: { define: unknown; fakeDefine: unknown; amdCalls: number };
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const available = existsSync(CHROMIUM);
-if (!available && !process.env.CI) console.warn(`plotly browser test skipped: no Chromium at ${CHROMIUM} (it runs in CI)`);
 
 /** The HTML outputs that plot() would send to the kernel, in call order. */
 function chartOutputs(figures: { data: { type: string; [k: string]: unknown }[] }[]): string[] {
@@ -24,7 +19,7 @@ afterEach(() => {
   resetPlotly();
 });
 
-describe.skipIf(!available && !process.env.CI)("Plotly charts in a browser, offline", () => {
+describe.skipIf(chromiumMissing("plotly browser test"))("Plotly charts in a browser, offline", () => {
   it("draws every chart from one inline plotly.js, also with require.js's define on the page and a chart that runs first", async () => {
     const [first, second, third] = chartOutputs([
       { data: [{ type: "bar", x: ["W_q", "W_v"], y: [70.4, 73.0] }] },
@@ -41,7 +36,7 @@ ${first}
 ${second}
 </body></html>`;
 
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    const browser = await launchChromium();
     try {
       const context = await browser.newContext();
       const requests: string[] = [];
