@@ -140,7 +140,7 @@ export async function run(): Promise<Section[]> {
           `median over ${ROUNDS} rounds, the engines taking turns; each sample is the wall time of a whole run divided by the ${STUDENTS} submissions`,
           "steady: the time between the first and the last graded submission over the submissions between them — what each of hundreds more would cost",
           "peft-lab's time includes starting and stopping its Jupyter server, restoring the test cells, the probes and the text files",
-          "nbconvert starts Python and a kernel per notebook, one after the other; the grader keeps one server and a warm kernel per worker, started while the workers run",
+          "nbconvert starts Python and a kernel per notebook, one after the other; the grader keeps one server and a warm kernel per worker (started, and peft-lab imported in it, while the workers run)",
           ...failures.map((f) => `nbconvert failed: ${f}`),
         ],
       },

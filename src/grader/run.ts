@@ -18,7 +18,7 @@ import { connectToServer, startJupyterServer, type JupyterConnection, type Jupyt
 import { writeNotebook } from "../nbgrader/io";
 import { discoverSubmissions, expectedFiles, type Submission } from "./discover";
 import { Gradebook, type StoredAttempt } from "./gradebook";
-import { KernelPool, startKernel, type WarmKernel } from "./kernels";
+import { KernelPool, startKernel, warmUpCode, type WarmKernel } from "./kernels";
 import { gradeNotebook, InfrastructureError, prepareAssignment, type PreparedAssignment } from "./notebook";
 import { feedbackHtml, gradesCsv, manualQueueCsv } from "./report";
 import { createSandbox, type Sandbox } from "./sandbox";
@@ -272,9 +272,10 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRunR
         const perServer = Math.ceil(workers / connections.length);
         const need = Math.ceil(toRun.filter((s) => s.assignment === assignment.spec.assignment).length / connections.length);
         const kernelName = assignment.released?.metadata.kernelspec?.name ?? "tslab";
+        const warmUp = warmUpCode(assignment.released?.metadata.kernelspec?.language ?? "typescript");
         const launch = () => {
           const job = sandbox?.jobDir() ?? path.posix.join("peft-lab-grading", randomBytes(8).toString("hex"));
-          return startKernel(connections[server], kernelName, path.posix.join(job, assignment.notebookFile!));
+          return startKernel(connections[server], kernelName, path.posix.join(job, assignment.notebookFile!), warmUp);
         };
         pool = new KernelPool(launch, perServer, need);
         pools.set(key, pool);
