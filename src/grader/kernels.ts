@@ -7,8 +7,11 @@
 import { randomUUID } from "node:crypto";
 import { posix } from "node:path";
 import { KernelManager, SessionManager, type Session } from "@jupyterlab/services";
-import type { JupyterConnection } from "../jupyter";
+import { answersKernelInfo, type JupyterConnection } from "../jupyter";
 import { guardedConnection, type GuardedConnection } from "./connection";
+
+/** At most this long for a warm kernel to answer before its warm-up is skipped (the runner then waits itself). */
+const WARM_UP_MS = 60_000;
 
 export interface WarmKernel {
   /** The notebook's path below the server's root; the kernel runs in its folder. */
@@ -50,7 +53,12 @@ export function startKernel(connection: JupyterConnection, kernelName: string, p
       kernel: { name: kernelName },
     })
     .then(async (started) => {
-      if (warmUp && started.kernel) await started.kernel.requestExecute({ code: warmUp, store_history: false }).done.catch(() => undefined);
+      if (warmUp && started.kernel) {
+        const kernel = started.kernel;
+        await answersKernelInfo(kernel, WARM_UP_MS)
+          .then(() => kernel.requestExecute({ code: warmUp, store_history: false }).done)
+          .catch(() => undefined);
+      }
       return started;
     });
   // The runner reports a failed start; until then the rejection must not count as unhandled.

@@ -85,7 +85,7 @@ const ABORT_RETRY_MS = 250;
 const ABORT_RETRIES = 3;
 /** Restart and shutdown of a kernel, through the server; generous because a loaded 2-core CI machine took over 30 s. */
 const KERNEL_OP_TIMEOUT_MS = 90_000;
-/** How long one kernel_info request to a restarted kernel may go unanswered before it is sent again. */
+/** How long one kernel_info request to a new or restarted kernel may go unanswered before it is sent again. */
 const KERNEL_INFO_RETRY_MS = 5_000;
 
 type Outcome =
@@ -115,15 +115,15 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
 }
 
 /**
- * Waits until a restarted kernel answers kernel_info. @jupyterlab/services sends one request when the connection
- * comes back, which can be lost mid-restart (its own FIXME: "it would be better to retry the kernel_info_request");
- * on a loaded machine that happened, and a single request then waits forever. So: ask again every few seconds.
+ * Waits until a new or restarted kernel answers kernel_info. @jupyterlab/services sends one request when the
+ * connection opens, which can be lost (its own FIXME: "it would be better to retry the kernel_info_request"); on a
+ * loaded machine that happened, and a single request then waits forever. So: ask again every few seconds.
  */
-async function answersKernelInfo(kernel: Kernel.IKernelConnection, ms: number): Promise<void> {
+export async function answersKernelInfo(kernel: Kernel.IKernelConnection, ms: number): Promise<void> {
   const end = Date.now() + ms;
   for (;;) {
     const left = end - Date.now();
-    if (left <= 0) throw new Error(`waiting for the restarted kernel took longer than ${ms / 1000} s`);
+    if (left <= 0) throw new Error(`waiting for the kernel to answer took longer than ${ms / 1000} s`);
     try {
       await withTimeout(kernel.requestKernelInfo(), Math.min(KERNEL_INFO_RETRY_MS, left), "kernel_info");
       return;
@@ -303,7 +303,7 @@ export async function runNotebook(notebook: Notebook, options: RunNotebookOption
     try {
       session = await withTimeout(starting, opts.kernelStartTimeoutMs, "starting the kernel");
       if (!session.kernel) throw new Error("the server started a session without a kernel");
-      await withTimeout(session.kernel.info, opts.kernelStartTimeoutMs, "waiting for the kernel");
+      await answersKernelInfo(session.kernel, opts.kernelStartTimeoutMs);
     } catch (err) {
       // A session that appears after the timeout must not outlive this run.
       starting.then((late) => late.shutdown()).catch(() => undefined);

@@ -39,6 +39,13 @@ export interface StartServerOptions {
 
 /** How often the server checks that a kernel process is alive (jupyter_client's default is 3 s). */
 const KERNEL_POLL_SECONDS = 0.5;
+/**
+ * How long a new kernel connection waits for the kernel's first kernel_info reply (jupyter_server's default: 60 s).
+ * tslab now and then never answers that first request (measured here: 1 start in 20–40); the server then sat the
+ * whole minute before it went on to its nudge, which asks every 0.5 s and gets an answer at once. Only the
+ * connection handler reads this setting: waiting for a restarted kernel keeps MappingKernelManager's 60 s.
+ */
+const FIRST_KERNEL_INFO_SECONDS = 5;
 
 export function makeSettings(baseUrl: string, token: string): ServerConnection.ISettings {
   return ServerConnection.makeSettings({
@@ -131,7 +138,10 @@ export async function startJupyterServer(options: StartServerOptions): Promise<J
   const configDir = fs.mkdtempSync(path.join(os.tmpdir(), "peft-lab-jupyter-"));
   const configFile = path.join(configDir, "jupyter_server_config.json");
   // ServerApp.token for jupyter_server 1.x, IdentityProvider.token for 2.x.
-  const config = { ServerApp: { token }, IdentityProvider: { token } };
+  const config = {
+    ServerApp: { token, tornado_settings: { kernel_info_timeout: FIRST_KERNEL_INFO_SECONDS } },
+    IdentityProvider: { token },
+  };
   fs.writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
   if (options.user) for (const p of [configDir, configFile]) fs.chownSync(p, options.user.uid, options.user.gid);
 

@@ -1,0 +1,71 @@
+/**
+ * A kernel that never answers its first kernel_info request, as tslab now and then does (the server then logs
+ * "Timeout waiting for kernel_info reply"): starting it must not wait out jupyter_server's default minute, and
+ * the runner must get its answer by asking again. The kernel is ipykernel with that one request dropped; its
+ * Python is the one the installed python3 kernel runs on (Debian's Jupyter brings ipykernel).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { runNotebook, startJupyterServer, type JupyterServer } from "../../src/jupyter";
+import { describeJupyter } from "./jupyter-env";
+
+const KERNEL = "first-info-lost";
+
+const DROPS_FIRST_KERNEL_INFO = `
+from ipykernel.ipkernel import IPythonKernel
+from ipykernel.kernelapp import IPKernelApp
+
+class FirstKernelInfoLost(IPythonKernel):
+    answered_none_yet = True
+
+    async def kernel_info_request(self, stream, ident, parent):
+        if FirstKernelInfoLost.answered_none_yet:
+            FirstKernelInfoLost.answered_none_yet = False
+            return
+        await super().kernel_info_request(stream, ident, parent)
+
+IPKernelApp.launch_instance(kernel_class=FirstKernelInfoLost)
+`;
+
+/** The interpreter of the installed python3 (ipykernel) kernel. */
+function ipykernelPython(): string {
+  const list = spawnSync("jupyter", ["kernelspec", "list", "--json"], { encoding: "utf8" });
+  const specs = JSON.parse(list.stdout || "{}").kernelspecs as Record<string, { spec: { argv: string[] } }> | undefined;
+  const python = specs?.python3?.spec.argv[0];
+  if (!python) throw new Error("no python3 (ipykernel) kernel is registered: npm run setup installs Jupyter with it");
+  return python;
+}
+
+describeJupyter("a kernel whose first kernel_info reply never comes", () => {
+  const dir = mkdtempSync(join(tmpdir(), "peft-lab-kernel-info-"));
+  let server: JupyterServer | undefined;
+
+  beforeAll(async () => {
+    const kernelDir = join(dir, "kernels", KERNEL);
+    mkdirSync(kernelDir, { recursive: true });
+    writeFileSync(join(kernelDir, "kernel.py"), DROPS_FIRST_KERNEL_INFO);
+    const spec = { argv: [ipykernelPython(), join(kernelDir, "kernel.py"), "-f", "{connection_file}"], display_name: KERNEL, language: "python" };
+    writeFileSync(join(kernelDir, "kernel.json"), JSON.stringify(spec));
+    server = await startJupyterServer({ rootDir: dir, env: { JUPYTER_PATH: dir } });
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  it("starts and runs a cell well inside a start-up limit shorter than the server's default minute", async () => {
+    const notebook = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { kernelspec: { name: KERNEL, display_name: KERNEL, language: "python" } },
+      cells: [{ cell_type: "code" as const, id: "c1", metadata: {}, source: "print(6 * 7)", outputs: [], execution_count: null }],
+    };
+    const run = await runNotebook(notebook, { connection: server!, path: "lost.ipynb", kernelStartTimeoutMs: 30_000 });
+    expect(run.cells.map((c) => [c.status, c.message])).toEqual([["ok", ""]]);
+    expect(run.cells[0].outputs).toEqual([{ output_type: "stream", name: "stdout", text: "42\n" }]);
+  }, 90_000);
+});
