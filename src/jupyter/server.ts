@@ -41,7 +41,7 @@ export interface StartServerOptions {
 const KERNEL_POLL_SECONDS = 0.5;
 /**
  * How long a new kernel connection waits for the kernel's first kernel_info reply (jupyter_server's default: 60 s).
- * tslab now and then never answers that first request (measured here: 1 start in 20–40); the server then sat the
+ * tslab now and then never answers that first request (measured here: about 1 start in 40); the server then sat the
  * whole minute before it went on to its nudge, which asks every 0.5 s and gets an answer at once. Only the
  * connection handler reads this setting: waiting for a restarted kernel keeps MappingKernelManager's 60 s.
  */
