@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Makes `import … from "peft-lab"` resolve to this repository's compiled dist/ from any folder below
-// <dir> (default: the repository root), for tslab kernels and plain Node alike.
+// Makes `import … from "peft-lab"` (and the entry "peft-lab/instructor") resolve to this repository's compiled dist/
+// from any folder below <dir> (default: the repository root), for tslab kernels and plain Node alike.
 //
 // It writes <dir>/node_modules/peft-lab/package.json whose main/types point at dist/ instead of a
 // symlink node_modules/peft-lab -> .., which would make node_modules contain itself (an endless
@@ -12,6 +12,9 @@ const path = require("path");
 const repo = path.resolve(__dirname, "..");
 const pkg = JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8"));
 const MARKER = "written by scripts/link-self.js";
+// Entries besides the main one: a folder of the repository whose package.json names main/types (Node10 resolution,
+// which tslab uses, ignores package.json "exports").
+const SUBPATHS = ["instructor"];
 
 function linkSelf(dir) {
   const stubDir = path.join(path.resolve(dir), "node_modules", pkg.name);
@@ -33,6 +36,13 @@ function linkSelf(dir) {
   };
   fs.mkdirSync(stubDir, { recursive: true });
   fs.writeFileSync(stubJson, JSON.stringify(stub, null, 2) + "\n");
+  for (const sub of SUBPATHS) {
+    const entry = JSON.parse(fs.readFileSync(path.join(repo, sub, "package.json"), "utf8"));
+    const fromRepo = (file) => path.relative(stubDir, path.join(repo, sub, file)).split(path.sep).join("/");
+    const subStub = { private: true, description: `${MARKER}: resolves ${pkg.name}/${sub}`, main: `../${fromRepo(entry.main)}`, types: `../${fromRepo(entry.types)}` };
+    fs.mkdirSync(path.join(stubDir, sub), { recursive: true });
+    fs.writeFileSync(path.join(stubDir, sub, "package.json"), JSON.stringify(subStub, null, 2) + "\n");
+  }
   return stubDir;
 }
 

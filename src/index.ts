@@ -1,18 +1,136 @@
+// The student surface: what a workbook's student cells may import as "peft-lab". Everything a sheet asks students
+// to write (PEFT layers and counts, analysis, projection, the traced seed-001 layers, the mini-project) is in
+// "peft-lab/instructor" (src/instructor.ts) and must never be reachable from this file's module closure
+// (test/build/closure.test.ts walks it with src/build/closure.ts).
 import "./build/fresh";
-export * from "./tensor";
+
+// Tensors, activations, linear algebra.
+export { Matrix, ShapeError, formatShape, assertSameShape, matmul, type Shape } from "./tensor/matrix";
+export { matmulTransA, matmulTransB } from "./tensor/matmul";
+export {
+  softmaxRows,
+  logSoftmaxRows,
+  causalMask,
+  applyMask,
+  relu,
+  sigmoid,
+  tanh,
+  gelu,
+  geluScalar,
+  activate,
+  layerNorm,
+  type Activation,
+  type LayerNormOptions,
+} from "./tensor/ops";
+export { Rng } from "./tensor/random";
+export { toMathjs, fromMathjs } from "./tensor/convert";
+export {
+  svd,
+  singularValues,
+  defaultRankTolerance,
+  matrixRank,
+  fromSvd,
+  pseudoInverse,
+  leastSquares,
+  orthogonalProcrustes,
+  truncatedSvd,
+  bestRankApproximation,
+  type Svd,
+} from "./tensor/linalg";
+
+// Autograd.
 export * as ag from "./autograd";
 export { Tensor } from "./autograd";
-export * from "./nbformat";
-export * from "./nn";
-export * from "./projection";
-export * from "./notebook";
-export * as nbgrader from "./nbgrader";
-export * from "./models";
-export * from "./analysis";
-export * from "./peft";
-export * from "./checks";
-export { matmulTransA, matmulTransB } from "./tensor/matmul";
-export * from "./model";
-export * from "./train";
-export * from "./data";
-export * from "./experiments";
+
+// Display helpers.
+export { lineChart, barChart, scatterChart, type AxisOptions, type LineSeries, type BarSeries, type ScatterPoint } from "./notebook/charts";
+export { weightLabel, e2eChart, weightTypeChart, rankChart, glueChart, gpt3Chart, type E2EMetric } from "./notebook/course-charts";
+export {
+  E2E_RESULTS,
+  WEIGHT_TYPE_RESULTS,
+  RANKS,
+  RANK_RESULTS,
+  GLUE_TASKS,
+  GLUE_RESULTS,
+  GPT3_RESULTS,
+  type Provenance,
+  type E2ERow,
+  type AttentionWeight,
+  type WeightTypeRow,
+  type RankRow,
+  type GlueRow,
+  type Gpt3Row,
+} from "./notebook/course-tables";
+export { setDisplayBackend, displayBackend, canDisplay, showRaw, showMatrix, showTable, type DisplayHandle, type DisplayBackend } from "./notebook/display";
+export { escapeHtml, htmlTable, type TableValue, type TableColumn, type HtmlTableOptions } from "./notebook/html";
+export { latexMatrix, type LatexMatrixOptions } from "./notebook/latex";
+export { plotlyBundle, plotlyLoaderHtml, chartHtml, plotlyEmitted, resetPlotly, plotHtml, plot, type PlotlyTrace, type Figure } from "./notebook/plotly";
+export { progress, progressEta, progressSummary, progressText, progressHtml, type Progress, type ProgressOptions, type ProgressState, type ProgressUpdate } from "./notebook/progress";
+
+// Architecture configs and presets (dimensions and published totals; counting is the students' work).
+export {
+  customModel,
+  validateModelConfig,
+  MODEL_FAMILIES,
+  NORM_KINDS,
+  LM_HEADS,
+  type ModelConfig,
+  type ModelFamily,
+  type NormKind,
+  type LmHead,
+  type CustomModelInput,
+} from "./models/config";
+export { MODEL_PRESETS, presetNames, modelPreset, type ModelPreset } from "./models/presets";
+
+// The course transformer, with BlockAdaptation / ModelAdaptation as the plug-in point for a student's own modules.
+export { LINEAR_SITES, validateTransformerConfig, toModelConfig, type TransformerConfig, type LinearSite } from "./model/config";
+export { linearName, linearShape, weightShapes, initWeights, withClassifierHead, cloneWeights, checkWeights, type Weights } from "./model/weights";
+export type { LinearWeights, RescaleSite, SublayerSite, BlockAdaptation, ModelAdaptation } from "./model/adaptation";
+export { Transformer, type TransformerOptions, type PackedStates } from "./model/transformer";
+export { CHECKPOINT_FORMAT, weightsHash, toCheckpoint, fromCheckpoint, type Checkpoint } from "./model/checkpoint";
+export { causalAttention } from "./model/attention";
+// The pretrained course LM (checkpoints/review-lm.json) and how it was made: the model, not a sheet's answer.
+export {
+  REVIEW_LM_CONFIG,
+  REVIEW_LM_RECIPE,
+  DEFAULT_CHECKPOINT,
+  meanLmLoss,
+  verbAgreement,
+  pretrainReviewLM,
+  savePretrained,
+  loadPretrained,
+  type PretrainRecipe,
+  type PretrainMeta,
+  type PretrainResult,
+  type PretrainOptions,
+} from "./experiments/pretrain";
+
+// Trainer and optimizers.
+export { SGD, AdamW, clipGradNorm, type Optimizer, type OptimizerGroup, type SgdOptions, type AdamWOptions } from "./train/optim";
+export { train, linearSchedule, accuracy, type TrainOptions, type TrainingHistory, type TrainProgress, type StepRecord, type EpochRecord } from "./train/trainer";
+
+// Data.
+export {
+  NOUNS,
+  POSITIVE_ADJECTIVES,
+  NEGATIVE_ADJECTIVES,
+  POSITIVE_VERBS,
+  NEGATIVE_VERBS,
+  HELD_OUT_ADJECTIVES,
+  VOCABULARY,
+  MAX_SENTENCE_LENGTH,
+  encode,
+  decode,
+  sampleSentence,
+  pretrainingCorpus,
+  reviewPolarity,
+  type LabelledExample,
+  type ReviewPolaritySplits,
+} from "./data/reviews";
+
+// Public self-checks (expected values embedded or properties checked; no reference implementation).
+export { checkClose, checkMatrixClose, checkShape, checkEqual, checkTrue, numberRows, type CloseOptions, type MatrixLike } from "./checks/checks";
+export { parseTextTemplate, templatePlaceholderCount, numberLiteral, fillTextTemplate, textTemplateProblems, checkFollowsTemplate, type TemplatePart } from "./checks/template";
+export { CheckError, type CheckOptions } from "./checks/report";
+export { SHEET4_PEFT_CONFIG_TEMPLATE, SHEET4_PEFT_TEMPLATE, SHEET4_VOCAB, SHEET4_EMBEDDINGS, sheet4LmHead, type Sheet4Token } from "./checks/sheet4";
+export { GRADING_SEED_VARIABLE, gradingRng } from "./checks/seed";

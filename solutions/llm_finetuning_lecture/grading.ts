@@ -3,7 +3,7 @@
  * on inputs drawn at grading time and compared with ./index.ts; sampled demonstrations are judged by the properties
  * every correct draw has. The written answers go to the manual queue with the rubric from the instructor notebook.
  */
-import { modelPreset, presetNames, type LoraTarget, type Matrix, type Rng } from "../../src";
+import { modelPreset, presetNames, type LoraTarget, type Matrix, type Rng } from "../../src/instructor";
 import { probeValue, sameMatrix, sameNumber } from "../../src/grader/judge";
 import type { AssignmentSpec, Probe } from "../../src/grader/spec";
 import { check } from "../../src/grader/types";

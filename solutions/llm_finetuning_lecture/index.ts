@@ -17,7 +17,7 @@ import {
   type HeadWeights,
   type LoraTarget,
   type ModelConfig,
-} from "../../src";
+} from "../../src/instructor";
 
 /** Task A: p(y | x) = softmax over the label words' logits w_M(y) · h_[MASK], one row per input. */
 export function labelWordProbabilities(hMask: Matrix, labelWordVectors: Matrix): Matrix {

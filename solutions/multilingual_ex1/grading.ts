@@ -3,7 +3,7 @@
  * on matrices drawn at grading time and every field they return is compared with ./index.ts; the written answers
  * go to the manual queue with the rubric from the instructor notebook.
  */
-import type { Matrix, Rng } from "../../src";
+import type { Matrix, Rng } from "../../src/instructor";
 import { check, matrixRows, probeValue, sameMatrix, sameNumber, type AssignmentSpec, type Check, type Probe, type ProbeResult } from "../../src/grader";
 import { attentionStep, computeLosses, layerOutput } from "./index";
 

@@ -12,7 +12,7 @@ import {
   type HeadWeights,
   type Matrix,
   type ProjectionLosses,
-} from "../../src";
+} from "../../src/instructor";
 
 /** §4.1: all four candidate losses; the seed's "Loss: 12.1270" is `sumRowEuclidean`. */
 export function computeLosses(projected: Matrix, target: Matrix): ProjectionLosses {

@@ -4,7 +4,7 @@
  * grader can run both on inputs it draws. The written answers' model answers and rubrics are in the instructor
  * notebook's solution regions. Students never see this folder.
  */
-import { countBitFit, countLora, promptSimilarity, type LoraTarget, type Matrix, type ModelConfig } from "../../src";
+import { countBitFit, countLora, promptSimilarity, type LoraTarget, type Matrix, type ModelConfig } from "../../src/instructor";
 
 /** Task A: w − η · grad. */
 export function sgdStep(w: Matrix, grad: Matrix, lr: number): Matrix {

@@ -17,7 +17,7 @@ import {
   sheet4LmHead,
   type ModelConfig,
   type Rng,
-} from "../../src";
+} from "../../src/instructor";
 import {
   check,
   fnArg,

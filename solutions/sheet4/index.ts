@@ -22,7 +22,7 @@ import {
   softmaxRows,
   type ModelConfig,
   type Sheet4Token,
-} from "../../src";
+} from "../../src/instructor";
 
 // ---------------------------------------------------------------------------------------------- Problem 1
 

@@ -3,7 +3,7 @@
  * drawn at grading time and compared with ./index.ts; the written answers go to the manual queue with the rubric from
  * the instructor notebook.
  */
-import type { AttentionProjection, LoraWeights, Matrix, Rng } from "../../src";
+import type { AttentionProjection, LoraWeights, Matrix, Rng } from "../../src/instructor";
 import { probeValue, sameMatrix, sameNumber, type Tolerance } from "../../src/grader/judge";
 import type { AssignmentSpec, Probe, ProbeResult } from "../../src/grader/spec";
 import { check, type Check } from "../../src/grader/types";

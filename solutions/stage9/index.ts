@@ -25,7 +25,7 @@ import {
   type LoraWeights,
   LoraMultiHeadAttention,
   Rng,
-} from "../../src";
+} from "../../src/instructor";
 
 /** 9.1a: full fine-tuning in pure FP16 with AdamW — weights, gradients, m and v at 2 bytes each. */
 export function fullFinetuneMemoryBytes(params: number): { weights: number; gradients: number; optimizer: number; total: number } {

@@ -7,7 +7,7 @@
 import { readFileSync } from "fs";
 import { join } from "path";
 import { describe, expect, it } from "vitest";
-import { Matrix, countPeft, customModel, modelPreset, type LoraTarget } from "../../src";
+import { Matrix, countPeft, customModel, modelPreset, type LoraTarget } from "../../src/instructor";
 import { sourceText, type CodeCell, type Notebook } from "../../src/nbformat";
 import { parseNotebook } from "../../src/nbgrader";
 import * as lecture002 from "../../solutions/llm_finetuning_lecture";
