@@ -16,6 +16,7 @@ import { findRegions, SOLUTION, sourceLines } from "../nbgrader/regions";
 import { release } from "../nbgrader/release";
 import { STUB_ERROR_MESSAGE, TEXT_STUB } from "../nbgrader/stubs";
 import { Rng } from "../tensor/random";
+import { findDelegations } from "./delegation";
 import type { WarmKernel } from "./kernels";
 import { chunkCode, MISSING, parseProbeLines } from "./probes";
 import { restoreCells } from "./restore";
@@ -280,9 +281,14 @@ export async function gradeNotebook(prepared: PreparedAssignment, file: string |
     const index = restored.notebook.cells.findIndex((c) => nbgraderOf(c)?.grade_id === id);
     return runsByCell.get(index);
   };
+  // A graded function that only calls the library (or a reference implementation) scores 0 on its items.
+  const studentCode = restored.notebook.cells.filter((c) => c.cell_type === "code").map((c) => sourceText(c.source));
+  const delegations = findDelegations(studentCode, new Set(probesByItem.flatMap((p) => p.probes.map((probe) => probe.call))));
   let next = 0;
   const autoItems = probesByItem.map(({ item, probes }) => {
-    const checks = probes.flatMap((probe) => judged(probe, results.get(next++)!));
+    const judgedChecks = probes.flatMap((probe) => judged(probe, results.get(next++)!));
+    const delegating = [...new Set(probes.map((p) => p.call))].flatMap((call) => delegations.get(call) ?? []);
+    const checks = delegating.length > 0 ? delegating.map((message) => check("own work", false, message)) : judgedChecks;
     const itemNotes = [...(restored.itemNotes.get(item.id) ?? [])];
     const publicNote = publicCheckNote(testCellRun(item.id));
     if (publicNote) itemNotes.push(publicNote);

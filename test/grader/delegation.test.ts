@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { findDelegations } from "../../src/grader/delegation";
+
+/** Why each name counts as delegating, for a notebook made of these cells. */
+const flagged = (cells: string[], ...names: string[]) => Object.fromEntries(findDelegations(cells, names));
+
+const SETUP = 'import { Matrix, softmaxRows, leastSquares, causalMask, applyMask } from "peft-lab";';
+
+describe("findDelegations: a graded function that only calls the library", () => {
+  it("flags a body that hands its arguments to an import, naming the function and the module", () => {
+    const cells = [SETUP, "function solve(x: Matrix, y: Matrix): Matrix {\n  return leastSquares(x, y);\n}"];
+    expect(flagged(cells, "solve")).toEqual({
+      solve: 'solve does no work of its own: it only hands its arguments to leastSquares (imported from "peft-lab"). A graded function must compute its result itself; this item scores 0',
+    });
+  });
+
+  it.each([
+    ["an alias of the import", "const solve = leastSquares;"],
+    ["a renamed import", 'import { leastSquares as ls } from "peft-lab";\nconst solve = (x: Matrix, y: Matrix) => ls(x, y);'],
+    ["a wrapper arrow function", "const solve = (x: Matrix, y: Matrix) => leastSquares(x, y);"],
+    ["a function expression", "const solve = function (x: Matrix, y: Matrix) { return leastSquares(x, y); };"],
+    ["spread arguments", "function solve(...args: [Matrix, Matrix]) { return leastSquares(...args); }"],
+    ["apply with arguments", "function solve(x: Matrix, y: Matrix) { return (leastSquares as any).apply(null, arguments); }"],
+    ["call", "function solve(x: Matrix, y: Matrix) { return leastSquares.call(undefined, x, y); }"],
+    ["bind", "const solve = leastSquares.bind(null);"],
+    ["a local alias", "function solve(x: Matrix, y: Matrix) {\n  const f = leastSquares;\n  const r = f(x, y);\n  return r;\n}"],
+    ["an alias declared in another cell", "const fit = leastSquares;\nfunction solve(x: Matrix, y: Matrix) { return fit(x, y); }"],
+    ["a namespace import", 'import * as lib from "peft-lab";\nfunction solve(x: Matrix, y: Matrix) { return lib.leastSquares(x, y); }'],
+    ["an element access on a namespace", 'import * as lib from "peft-lab";\nconst solve = (x: Matrix, y: Matrix) => lib["leastSquares"](x, y);'],
+    ["require", 'function solve(x: Matrix, y: Matrix) { return require("peft-lab").leastSquares(x, y); }'],
+    ["a destructured require", 'const { leastSquares: fit } = require("peft-lab");\nconst solve = (x: Matrix, y: Matrix) => fit(x, y);'],
+    ["import = require", 'import lib = require("peft-lab");\nconst solve = (x: Matrix, y: Matrix) => lib.leastSquares(x, y);'],
+    ["a dynamic import", 'async function solve(x: Matrix, y: Matrix) { return (await import("peft-lab")).leastSquares(x, y); }'],
+    ["a helper of the notebook that delegates", "function helper(a: Matrix, b: Matrix) { return leastSquares(a, b); }\nfunction solve(x: Matrix, y: Matrix) { return helper(x, y); }"],
+    ["a field of the result", "function solve(x: Matrix, y: Matrix) { return leastSquares(x, y).rows; }"],
+    ["a method of the result", "function solve(x: Matrix, y: Matrix) { return leastSquares(x, y).toArray(); }"],
+    ["an object spreading the result", "function solve(x: Matrix, y: Matrix) { return { ...leastSquares(x, y), note: 'mine' }; }"],
+    ["arguments rearranged, as fields, literals and callbacks", "function solve(o: { x: Matrix; y: Matrix }, f: (v: number) => number) { return leastSquares(o.x, o.y, f(1)); }"],
+    ["casts and parentheses", "function solve(x: Matrix, y: Matrix) { return ((leastSquares as any)(x!, y) as Matrix); }"],
+  ])("flags %s", (_what, code) => {
+    const message = flagged([SETUP, code], "solve").solve;
+    expect(message).toMatch(/^solve does no work of its own: it only hands its arguments to .*leastSquares.*; this item scores 0$/);
+  });
+
+  it("flags any use of a reference implementation, even inside the student's own computation", () => {
+    const deep = 'const { countPeft } = require("peft-lab/dist/peft");\nfunction count(m: any, r: number) { const c = countPeft(m, "lora", { r }).count.trainable; return c * 1; }';
+    expect(flagged([deep], "count").count).toBe('count uses countPeft (required from "peft-lab/dist/peft"), a reference implementation students may not use; this item scores 0');
+    const instructor = 'import { attentionHead } from "peft-lab/instructor";\nfunction helper(x: any) { return attentionHead(x, x, {}).Z.scale(2); }\nfunction step(x: any) { return helper(x).add(x); }';
+    expect(flagged([instructor], "helper").helper).toMatch(/^helper uses attentionHead/);
+    expect(flagged([instructor], "step").step).toMatch(/^step uses attentionHead \(imported from "peft-lab\/instructor"\), a reference implementation/);
+    const inline = 'function step(x: any) { const z = require("peft-lab/dist/nn/attention").attentionHead(x, x).Z; return z.add(x); }';
+    expect(flagged([inline], "step").step).toMatch(/^step uses the module "peft-lab\/dist\/nn\/attention"/);
+  });
+
+  it("uses the last declaration of a name, as tslab does", () => {
+    const cells = [SETUP, "const solve = (x: Matrix, y: Matrix) => leastSquares(x, y);", "function solve(x: Matrix, y: Matrix) { return x.transpose().matmul(y); }"];
+    expect(flagged(cells, "solve")).toEqual({});
+    expect(flagged([...cells, "const solve = leastSquares;"], "solve")).toHaveProperty("solve");
+  });
+});
+
+describe("findDelegations: the student's own work is not flagged", () => {
+  it.each([
+    ["mergeLora", "Matrix operations on the arguments", "function mergeLora(W: Matrix, A: Matrix, B: Matrix): Matrix { return W.add(A.matmul(B)); }"],
+    [
+      "next",
+      "a library op applied to values the function computed",
+      "function next(input: Matrix, W: Matrix): Matrix {\n  const Z = softmaxRows(applyMask(input.matmul(input.transpose()), causalMask(input.rows))).matmul(input);\n  const H = input.add(Z);\n  return softmaxRows(H.row(H.rows - 1).matmul(W));\n}",
+    ],
+    ["mix", "a Matrix op on a library op's result", "function mix(x: Matrix) { return softmaxRows(x).matmul(x); }"],
+    ["scaled", "a Matrix factory on computed entries", "function scaled(m: Matrix, s: number) { return Matrix.fromFunction(m.rows, m.cols, (i, j) => s * m.get(i, j)); }"],
+    ["bitfitBias", "constants (an answer, not a call)", "function bitfitBias(): Matrix { return Matrix.rowVector([0, 10, 0, 10]); }"],
+    ["largest", "a loop", "function largest(count: (v: number) => number, budget: number) { let v = 2; while (count(v + 2) <= budget) v += 2; return v; }"],
+    ["solve", "a library function of the function's own computation", "function solve(x: Matrix, y: Matrix) { return leastSquares(x.transpose().matmul(x), y); }"],
+    ["sse", "an own helper that computes", "function sq(m: Matrix) { return m.mul(m); }\nfunction sse(p: Matrix, t: Matrix) { return sq(p.sub(t)).sum(); }"],
+  ])("%s: %s", (name, _what, code) => {
+    expect(flagged([SETUP, code], name)).toEqual({});
+  });
+
+  it("ignores names the notebook does not define and cells that do not parse cleanly", () => {
+    expect(flagged([SETUP, "function broken(x: Matrix { return x"], "missing", "broken")).toEqual({});
+  });
+});
