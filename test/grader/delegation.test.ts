@@ -1,5 +1,14 @@
-import { describe, expect, it } from "vitest";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toSourceLines } from "../../src/nbformat";
 import { findDelegations } from "../../src/grader/delegation";
+import { solvedNotebook } from "../../src/grader/demo";
+import { gradeSubmissions } from "../../src/grader/run";
+import type { ItemResult } from "../../src/grader/types";
+import { readNotebook, serializeNotebook } from "../../src/nbgrader/io";
+import { describeJupyter, repoRoot } from "../jupyter/jupyter-env";
 
 /** Why each name counts as delegating, for a notebook made of these cells. */
 const flagged = (cells: string[], ...names: string[]) => Object.fromEntries(findDelegations(cells, names));
@@ -80,4 +89,98 @@ describe("findDelegations: the student's own work is not flagged", () => {
   it("ignores names the notebook does not define and cells that do not parse cleanly", () => {
     expect(flagged([SETUP, "function broken(x: Matrix { return x"], "missing", "broken")).toEqual({});
   });
+});
+
+// `peft-lab grade` in real kernels: submissions whose graded functions call the reference implementations (which
+// the sandbox's copy of dist/ still holds, so they would compute right answers) score 0 on those items; genuine
+// functions of the same notebooks keep their points.
+describeJupyter("grading a submission that calls the library", () => {
+  let tmp: string;
+  beforeAll(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "grader-delegation-"));
+  });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  /** The solved workbook with the cells of these grade_ids replaced. */
+  function submission(notebook: string, cells: Record<string, string>): string {
+    const nb = solvedNotebook(readNotebook(path.join(repoRoot, "notebooks", notebook)));
+    for (const [id, source] of Object.entries(cells)) {
+      const cell = nb.cells.find((c) => c.metadata.nbgrader?.grade_id === id);
+      if (!cell) throw new Error(`${notebook} has no cell ${id}`);
+      cell.source = toSourceLines(source);
+    }
+    return serializeNotebook(nb);
+  }
+
+  it("scores 0 with the reason on each delegating item, full points on the genuine ones", async () => {
+    const student = path.join(tmp, "subs", "calls-the-library");
+    fs.mkdirSync(student, { recursive: true });
+    fs.writeFileSync(
+      path.join(student, "sheet4_peft.ipynb"),
+      submission("sheet4_peft.ipynb", {
+        p1_counts: [
+          'const countPeft = require("peft-lab/dist/peft").countPeft;',
+          'function loraParams(model: ModelConfig, r: number): number { return countPeft(model, "lora", { r: r, targets: ["q", "k"], granularity: "per-head" }).count.trainable; }',
+          'function softPromptParams(model: ModelConfig, P: number): number { return countPeft(model, "prompt", { length: P }).count.trainable; }',
+          'function adapterParams(model: ModelConfig, dA: number): number { return countPeft(model, "adapter", { bottleneck: dA, placement: "attention", bias: false }).count.trainable; }',
+          'function ia3Params(model: ModelConfig): number { return countPeft(model, "ia3", { targets: ["k", "v"] }).count.trainable; }',
+        ].join("\n"),
+        p1_budget: [
+          'import * as analysis from "peft-lab/dist/analysis";',
+          "const search = analysis.largestUnderBudget;",
+          "const largestEvenUnderBudget = (count: (v: number) => number, budget: number) => search(count, budget, { even: true }).value;",
+        ].join("\n"),
+        e2_model: [
+          'const nn = require("peft-lab/dist/nn");',
+          "type LmHead = { W: Matrix; b: Matrix };",
+          "function nextTokenProbabilities(input: readonly Sheet4Token[], head: LmHead): Matrix {",
+          "  const X = Matrix.from(input.map((token) => SHEET4_EMBEDDINGS[token]));",
+          "  const I = Matrix.identity(2);",
+          "  const H = X.add(nn.multiHeadAttention(X, { Wq: I, Wk: I, Wv: I, Wo: I }, { scale: false, causal: true }).Z);",
+          "  return softmaxRows(H.row(H.rows - 1).matmul(head.W).add(head.b));",
+          "}",
+        ].join("\n"),
+      }),
+    );
+    fs.writeFileSync(
+      path.join(student, "multilingual_ex1.ipynb"),
+      submission("multilingual_ex1.ipynb", {
+        projection_losses: 'const projection = require("peft-lab/dist/projection");\nfunction computeLosses(projected: Matrix, target: Matrix): ProjectionLosses { return projection.projectionLosses(projected, target); }',
+        attention_step: 'const nnAttention = require("peft-lab/dist/nn/attention");\nfunction attentionStep(X: Matrix, W: HeadWeights, causal: boolean): HeadTrace { return nnAttention.attentionHead(X, W, { causal: causal }); }',
+      }),
+    );
+    const result = await gradeSubmissions({
+      submissionsDir: path.join(tmp, "subs"),
+      outDir: path.join(tmp, "out"),
+      solutionsDir: path.join(repoRoot, "solutions"),
+      notebooksDir: path.join(repoRoot, "notebooks"),
+      cellTimeoutMs: 60_000,
+      seed: "delegation",
+    });
+    expect(result.failed).toEqual([]);
+    const items = (assignment: string) => new Map(result.attempts.find((a) => a.assignment === assignment)!.items.map((i) => [i.id, i]));
+    const sheet4 = items("sheet4");
+    const ml = items("multilingual_ex1");
+    const scores = (m: Map<string, ItemResult>, ids: string[]) => ids.map((id) => m.get(id)!.points);
+    expect(scores(sheet4, ["p1_counts_test", "p1_budget_test", "e2_model_test", "e2_bitfit_test", "e2_lora_test"])).toEqual([0, 0, 0, 3, 3]);
+    expect(scores(ml, ["projection_losses_test", "attention_step_test", "layer_output_test"])).toEqual([0, 0, 0]);
+    // The library calls did compute right answers in the kernel (their public self-checks passed): the 0 is the check's.
+    for (const id of ["p1_counts_test", "p1_budget_test", "e2_model_test"]) expect(sheet4.get(id)!.notes, id).toEqual([]);
+    for (const id of ["projection_losses_test", "attention_step_test", "layer_output_test"]) expect(ml.get(id)!.notes, id).toEqual([]);
+    const messages = (item: ItemResult) => item.checks.map((c) => c.message);
+    expect(messages(sheet4.get("p1_counts_test")!)).toEqual(
+      ["loraParams", "softPromptParams", "adapterParams", "ia3Params"].map(
+        (name) => `${name} does no work of its own: it only hands its arguments to countPeft (from module "peft-lab/dist/peft"). A graded function must compute its result itself; this item scores 0`,
+      ),
+    );
+    expect(messages(sheet4.get("p1_budget_test")!)).toEqual([
+      'largestEvenUnderBudget does no work of its own: it only hands its arguments to largestUnderBudget (from module "peft-lab/dist/analysis"). A graded function must compute its result itself; this item scores 0',
+    ]);
+    expect(messages(sheet4.get("e2_model_test")!)[0]).toMatch(/^nextTokenProbabilities uses the module "peft-lab\/dist\/nn"/);
+    expect(messages(ml.get("projection_losses_test")!)[0]).toMatch(/^computeLosses does no work of its own: it only hands its arguments to projectionLosses/);
+    // layerOutput is the student's own, but built on the delegating attentionStep.
+    expect(messages(ml.get("layer_output_test")!)[0]).toMatch(/^layerOutput uses the module "peft-lab\/dist\/nn\/attention"/);
+    // The genuine mergeLora (Matrix operations) passed every probe.
+    expect(sheet4.get("e2_lora_test")!.checks.every((c) => c.passed)).toBe(true);
+  }, 900_000);
 });
