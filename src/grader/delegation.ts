@@ -8,7 +8,8 @@
  *   parameters (`(...a) => lib(...a)`, `lib.apply(null, arguments)`, an alias of the import, a namespace import,
  *   `require`, a helper of the notebook that itself only delegates); or
  * - it uses, directly or through the notebook's helpers, anything imported from a peft-lab module other than the
- *   package itself ("peft-lab/instructor", "peft-lab/dist/…"): the reference implementations.
+ *   package itself ("peft-lab/instructor", "peft-lab/dist/…"): the reference implementations; or a module or code
+ *   whose name cannot be read (`require(name)`, `import(name)`, `eval`, `Function`).
  *
  * A function that computes with library operations (`W.add(A.matmul(B))`, `softmaxRows(scores)` on scores it
  * built) is not flagged: a method call on a value, or any arithmetic, is the student's own computation.
@@ -33,6 +34,9 @@ interface Binding {
   fn?: FunctionLike;
   init?: ts.Expression;
 }
+
+/** What a graded function uses that is not the student's: a reference implementation, or code the parser cannot see. */
+type Use = { reference: string } | { hidden: string };
 
 /** Local names of one function body: its parameters and its own `const`/`let` declarations. */
 interface Scope {
@@ -62,10 +66,24 @@ function requiredModule(e: ts.Expression): string | undefined {
   return isRequire || call.expression.kind === ts.SyntaxKind.ImportKeyword ? call.arguments[0].text : undefined;
 }
 
+/**
+ * Ways to reach a module or code whose name the parser cannot read: `require` or `import()` of a computed name,
+ * `require` passed around as a value, `eval` and `Function`. No workbook needs them in a graded function.
+ */
+function hiddenLoad(e: ts.Expression): string | undefined {
+  if (ts.isCallExpression(e) && e.expression.kind === ts.SyntaxKind.ImportKeyword && requiredModule(e) === undefined) return "import() of a computed module name";
+  if (!ts.isIdentifier(e)) return undefined;
+  if (e.text === "eval" || e.text === "Function") return `${e.text} (code built from a string)`;
+  if (e.text !== "require") return undefined;
+  const call = e.parent;
+  const direct = ts.isCallExpression(call) && call.expression === e && requiredModule(call) !== undefined;
+  return direct ? undefined : "require of a computed module name, or require passed on as a value";
+}
+
 const propertyName = (e: ts.PropertyAccessExpression | ts.ElementAccessExpression): string =>
   ts.isPropertyAccessExpression(e) ? e.name.text : ts.isStringLiteralLike(e.argumentExpression) ? e.argumentExpression.text : "[…]";
 
-class Notebook {
+class StudentCode {
   readonly top = new Map<string, Binding>();
 
   constructor(sources: readonly string[]) {
@@ -235,23 +253,28 @@ class Notebook {
     return false;
   }
 
-  /** The first reference-implementation import `node` uses, following the notebook's own functions it calls. */
-  referenceUse(node: ts.Node, seen: Set<ts.Node>): string | undefined {
+  /** The first reference-implementation import (or hidden load) `node` uses, following the notebook's functions it calls. */
+  referenceUse(node: ts.Node, seen: Set<ts.Node>): Use | undefined {
     if (seen.has(node)) return undefined;
     seen.add(node);
-    let found: string | undefined;
+    let found: Use | undefined;
     const visit = (n: ts.Node): void => {
       if (found) return;
       if (ts.isExpression(n)) {
         const module = requiredModule(n);
         if (module !== undefined && isReferenceModule(module)) {
-          found = `the module "${module}"`;
+          found = { reference: `the module "${module}"` };
+          return;
+        }
+        const hidden = hiddenLoad(n);
+        if (hidden) {
+          found = { hidden };
           return;
         }
       }
       if (ts.isIdentifier(n)) {
         const b = this.top.get(n.text);
-        if (b?.module !== undefined && isReferenceModule(b.module)) found = b.library;
+        if (b?.module !== undefined && isReferenceModule(b.module)) found = { reference: b.library! };
         else if (b?.fn) found = this.referenceUse(b.fn, seen);
         else if (b?.init) found = this.referenceUse(b.init, seen);
         if (found) return;
@@ -268,7 +291,7 @@ class Notebook {
  * notebook's code cells in order.
  */
 export function findDelegations(sources: readonly string[], names: Iterable<string>): Map<string, string> {
-  const nb = new Notebook(sources);
+  const nb = new StudentCode(sources);
   const found = new Map<string, string>();
   for (const name of names) {
     const b = nb.top.get(name);
@@ -280,8 +303,9 @@ export function findDelegations(sources: readonly string[], names: Iterable<stri
       continue;
     }
     const body = b.fn ?? b.init;
-    const reference = body ? nb.referenceUse(body, new Set()) : undefined;
-    if (reference) found.set(name, `${name} uses ${reference}, a reference implementation students may not use; this item scores 0`);
+    const use = body ? nb.referenceUse(body, new Set()) : undefined;
+    if (use && "reference" in use) found.set(name, `${name} uses ${use.reference}, a reference implementation students may not use; this item scores 0`);
+    if (use && "hidden" in use) found.set(name, `${name} uses ${use.hidden}, which the grader cannot check for reference implementations; this item scores 0`);
   }
   return found;
 }

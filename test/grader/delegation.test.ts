@@ -61,6 +61,16 @@ describe("findDelegations: a graded function that only calls the library", () =>
     expect(flagged([inline], "step").step).toMatch(/^step uses the module "peft-lab\/dist\/nn\/attention"/);
   });
 
+  it.each([
+    ["require of a computed name", 'const where = "peft-lab/dist/" + "nn";\nfunction step(x: any) { return require(where).attentionHead(x, x).Z.add(x); }', "require of a computed module name"],
+    ["require passed on", 'const load = require;\nfunction step(x: any) { return load("peft-lab/dist/nn").attentionHead(x, x).Z.add(x); }', "require of a computed module name, or require passed on as a value"],
+    ["import() of a computed name", 'async function step(x: any) { const m = await import(["peft-lab", "instructor"].join("/")); return m.attentionHead(x, x).Z.add(x); }', "import() of a computed module name"],
+    ["eval", 'function step(x: any) { return eval("require")("peft-lab/dist/nn").attentionHead(x, x).Z.add(x); }', "eval (code built from a string)"],
+    ["Function", 'function step(x: any) { return new Function("x", "return x")(x).add(x); }', "Function (code built from a string)"],
+  ])("flags %s: the grader cannot see what it loads", (_what, code, why) => {
+    expect(flagged([code], "step").step).toMatch(new RegExp(`^step uses ${why.replace(/[()]/g, "\\$&")}`));
+  });
+
   it("uses the last declaration of a name, as tslab does", () => {
     const cells = [SETUP, "const solve = (x: Matrix, y: Matrix) => leastSquares(x, y);", "function solve(x: Matrix, y: Matrix) { return x.transpose().matmul(y); }"];
     expect(flagged(cells, "solve")).toEqual({});
@@ -119,7 +129,7 @@ describeJupyter("grading a submission that calls the library", () => {
       path.join(student, "sheet4_peft.ipynb"),
       submission("sheet4_peft.ipynb", {
         p1_counts: [
-          'const countPeft = require("peft-lab/dist/peft").countPeft;',
+          'const countPeft = require("peft-lab/dist/analysis/methods").countPeft;',
           'function loraParams(model: ModelConfig, r: number): number { return countPeft(model, "lora", { r: r, targets: ["q", "k"], granularity: "per-head" }).count.trainable; }',
           'function softPromptParams(model: ModelConfig, P: number): number { return countPeft(model, "prompt", { length: P }).count.trainable; }',
           'function adapterParams(model: ModelConfig, dA: number): number { return countPeft(model, "adapter", { bottleneck: dA, placement: "attention", bias: false }).count.trainable; }',
@@ -170,7 +180,7 @@ describeJupyter("grading a submission that calls the library", () => {
     const messages = (item: ItemResult) => item.checks.map((c) => c.message);
     expect(messages(sheet4.get("p1_counts_test")!)).toEqual(
       ["loraParams", "softPromptParams", "adapterParams", "ia3Params"].map(
-        (name) => `${name} does no work of its own: it only hands its arguments to countPeft (from module "peft-lab/dist/peft"). A graded function must compute its result itself; this item scores 0`,
+        (name) => `${name} does no work of its own: it only hands its arguments to countPeft (from module "peft-lab/dist/analysis/methods"). A graded function must compute its result itself; this item scores 0`,
       ),
     );
     expect(messages(sheet4.get("p1_budget_test")!)).toEqual([
