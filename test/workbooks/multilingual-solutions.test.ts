@@ -1,5 +1,9 @@
+import { readFileSync } from "fs";
+import { join } from "path";
 import { describe, expect, it } from "vitest";
 import { Matrix } from "../../src";
+import { sourceText } from "../../src/nbformat";
+import { parseNotebook } from "../../src/nbgrader";
 import * as ref from "../../solutions/multilingual_ex1";
 import { seed001 } from "./seeds";
 
@@ -52,5 +56,24 @@ describe("Multilingual exercise 1 reference: §4.2 layer", () => {
       expect(steps.H.maxAbsDiff(m("X").add(steps.Z))).toBe(0);
       expect(steps.output.maxAbsDiff(steps.H.add(steps.H.matmul(W.W1).map((v) => Math.max(v, 0)).matmul(W.W2)))).toBeLessThan(1e-12);
     }
+  });
+
+  it("the notebook states the agreement with the seed that the layer actually has (not 'to the 4th decimal')", () => {
+    const nb = parseNotebook(readFileSync(join(__dirname, "../../notebooks/multilingual_ex1.ipynb"), "utf8"), "multilingual_ex1.ipynb");
+    const text = (id: string) => sourceText(nb.cells.find((c) => c.id === id)!.source);
+    const W = { Wq: m("Wq"), Wk: m("Wk"), Wv: m("Wv"), W1: m("W1"), W2: m("W2") };
+    const gap = (kind: "encoder" | "decoder", quantity: "Z" | "output") => ref.layerOutput(m("X"), W, kind === "decoder")[quantity].maxAbsDiff(m(`${kind}${quantity === "Z" ? "Z" : "Output"}`));
+    // As the notebook prints them: two significant digits, "a \cdot 10^{-e}".
+    const stated = (x: number) => { const [mantissa, exp] = x.toExponential(1).split("e"); return `${mantissa} \\cdot 10^{${exp.replace("+", "")}}`; };
+    const compare = text("s4-compare-md");
+    for (const [kind, quantity] of [["encoder", "Z"], ["decoder", "Z"], ["encoder", "output"], ["decoder", "output"]] as const) {
+      expect(compare, `${kind} ${quantity}`).toContain(stated(gap(kind, quantity)));
+    }
+    // The worst entry: world (row 2), column 2 of the encoder output, 14.9017 against 14.9026.
+    const encoder = ref.layerOutput(m("X"), W, false).output;
+    expect(Math.abs(encoder.get(1, 1) - 14.9026)).toBeCloseTo(gap("encoder", "output"), 12);
+    expect(compare).toContain(`$${encoder.get(1, 1).toFixed(4)}$ against the seed's $14.9026$`);
+    expect(text("summary")).toContain(stated(gap("encoder", "output")));
+    for (const cell of nb.cells) expect(sourceText(cell.source), cell.id).not.toMatch(/(?<!(not|\*\*not\*\* agree) )to the 4th decimal/);
   });
 });

@@ -186,6 +186,13 @@ describe("notebooks/sheet4_peft.ipynb content", () => {
     }
   });
 
+  it("leaves the LoRA count to the student: no count formula in the text or in the visible self-checks", () => {
+    const visible = release(nb, { name: "sheet4_peft.ipynb" }).cells.map(text).join("\n");
+    for (const formula of [/r\s*\\,?\s*\(\s*(d_\\text\{in\}|32)\s*\+/, /\d\s*·\s*\d\s*·\s*\d?\s*\(\s*\d+\s*\+\s*\d+\s*\)/, /96r|64r/]) {
+      expect(visible).not.toMatch(formula);
+    }
+  });
+
   it("writes both files from the library's templates", () => {
     const code = nb.cells.filter((c) => c.cell_type === "code").map(text).join("\n");
     for (const [file, template] of [["peft_config.txt", "SHEET4_PEFT_CONFIG_TEMPLATE"], ["peft.txt", "SHEET4_PEFT_TEMPLATE"]]) {
