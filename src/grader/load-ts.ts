@@ -6,8 +6,8 @@
  *
  * What solutions import from src/ is taken from dist/ when the compiled file is at least as new as its source
  * (transpiling all of src/ takes seconds), else transpiled too, so a stale build is never used. src/index.ts,
- * src/instructor.ts (which re-exports it) and src/build/ stay transpiled: their compiled forms check the freshness of the whole tree and refuse to load
- * while any source is being edited, which this per-file rule makes unnecessary.
+ * src/instructor.ts and src/build/ stay transpiled: their compiled forms check the freshness of the whole tree and
+ * refuse to load while any source is being edited, which this per-file rule makes unnecessary.
  */
 import * as fs from "node:fs";
 import Module from "node:module";
