@@ -80,6 +80,31 @@ function hiddenLoad(e: ts.Expression): string | undefined {
   return direct ? undefined : "require of a computed module name, or require passed on as a value";
 }
 
+/** Every name a function (or expression) declares inside itself. */
+function declaredWithin(node: ts.Node): Set<string> {
+  const names = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if ((ts.isParameter(n) || ts.isVariableDeclaration(n) || ts.isBindingElement(n)) && !ts.isIdentifier(n.name)) {
+      for (const name of bindingNames(n.name)) names.add(name);
+    } else if ((ts.isParameter(n) || ts.isVariableDeclaration(n) || ts.isBindingElement(n) || ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n)) && n.name && ts.isIdentifier(n.name)) {
+      names.add(n.name.text);
+    }
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(node, visit);
+  return names;
+}
+
+/** `x.name`, `{ name: … }`, a method or property declaration: a name that is not a variable. */
+function isMemberName(id: ts.Identifier): boolean {
+  const p = id.parent;
+  return (
+    ((ts.isPropertyAccessExpression(p) || ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isPropertySignature(p)) && p.name === id) ||
+    ts.isTypeReferenceNode(p) ||
+    ts.isQualifiedName(p)
+  );
+}
+
 const propertyName = (e: ts.PropertyAccessExpression | ts.ElementAccessExpression): string =>
   ts.isPropertyAccessExpression(e) ? e.name.text : ts.isStringLiteralLike(e.argumentExpression) ? e.argumentExpression.text : "[…]";
 
@@ -258,6 +283,8 @@ class StudentCode {
     if (seen.has(node)) return undefined;
     seen.add(node);
     let found: Use | undefined;
+    // Names declared inside `node` (parameters, locals, inner functions) are not the notebook's top-level ones.
+    const own = declaredWithin(node);
     const visit = (n: ts.Node): void => {
       if (found) return;
       if (ts.isExpression(n)) {
@@ -272,7 +299,7 @@ class StudentCode {
           return;
         }
       }
-      if (ts.isIdentifier(n)) {
+      if (ts.isIdentifier(n) && !own.has(n.text) && !isMemberName(n)) {
         const b = this.top.get(n.text);
         if (b?.module !== undefined && isReferenceModule(b.module)) found = { reference: b.library! };
         else if (b?.fn) found = this.referenceUse(b.fn, seen);

@@ -2,7 +2,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toSourceLines } from "../../src/nbformat";
+import { sourceText, toSourceLines } from "../../src/nbformat";
+import { requireTypeScript } from "../../src/grader/load-ts";
+import type { AssignmentSpec } from "../../src/grader/spec";
+import { Rng } from "../../src/tensor/random";
 import { findDelegations } from "../../src/grader/delegation";
 import { solvedNotebook } from "../../src/grader/demo";
 import { gradeSubmissions } from "../../src/grader/run";
@@ -94,6 +97,27 @@ describe("findDelegations: the student's own work is not flagged", () => {
     ["sse", "an own helper that computes", "function sq(m: Matrix) { return m.mul(m); }\nfunction sse(p: Matrix, t: Matrix) { return sq(p.sub(t)).sum(); }"],
   ])("%s: %s", (name, _what, code) => {
     expect(flagged([SETUP, code], name)).toEqual({});
+  });
+
+  it("does not confuse a local name, a property name or a type with a top-level reference import", () => {
+    const cells = [
+      'import { countPeft, comparisonRows, type LoraTarget } from "peft-lab/instructor";',
+      "const rows = comparisonRows([]);",
+      "function own(model: { countPeft: number }, t: LoraTarget) {\n  const rows = [model.countPeft, 2];\n  const o = { countPeft: 1 };\n  return rows.length + o.countPeft;\n}",
+    ];
+    expect(flagged(cells, "own")).toEqual({});
+    expect(flagged([...cells, "function uses() { return rows.length + 1; }"], "uses").uses).toMatch(/^uses uses comparisonRows/);
+  });
+
+  it("passes the reference solutions of sheet4 and multilingual_ex1, as a student who solved them hands them in", () => {
+    for (const sheet of ["sheet4", "multilingual_ex1"]) {
+      const { grading } = requireTypeScript(path.join(repoRoot, "solutions", sheet, "grading.ts")) as { grading: AssignmentSpec };
+      const names = new Set(Object.values(grading.probes!).flatMap((make) => make(new Rng(1)).map((p) => p.call)));
+      const nb = solvedNotebook(readNotebook(path.join(repoRoot, "notebooks", grading.notebook!)));
+      const code = nb.cells.filter((c) => c.cell_type === "code").map((c) => sourceText(c.source));
+      expect(names.size, sheet).toBeGreaterThan(2);
+      expect(flagged(code, ...names), sheet).toEqual({});
+    }
   });
 
   it("ignores names the notebook does not define and cells that do not parse cleanly", () => {
