@@ -33,7 +33,7 @@ export const latePolicySchema = z.discriminatedUnion("type", [
 ]);
 export type LatePolicy = z.infer<typeof latePolicySchema>;
 
-const rosterStudentSchema = z.strictObject({
+export const rosterStudentSchema = z.strictObject({
   id: z.string().regex(ID, 'letters, digits and . _ @ + - only (it names the submissions folder)'),
   name: z.string().trim().min(1),
   email: z.email().optional(),
