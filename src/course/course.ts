@@ -1,7 +1,8 @@
 /**
  * The course file (course.json, course.yml or course.yaml): assignments with due dates and late policies, the
  * roster, and per-student extensions. Validated with zod; every problem is reported with its field path
- * ("course.yml: assignments[1].due: …"), all of them at once.
+ * ("course.yml: assignments[1].due: …"): every problem of the file's structure at once, then (once that is right)
+ * the cross-checks: duplicates, extensions of unknown students, dates without a timezone.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -14,6 +15,11 @@ const ID = /^[A-Za-z0-9][\w.@+-]*$/;
 const ASSIGNMENT = /^[\w.-]+$/;
 /** An explicit UTC offset or Z at the end of an ISO date-time. */
 const HAS_OFFSET = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
+
+/** Syntax here; whether it has a zone (its own offset or the course's timezone) is checked with the whole course. */
+const dateTime = z.string().refine((text) => DateTime.fromISO(text.trim(), { zone: "UTC" }).isValid, {
+  message: "not an ISO 8601 date-time (e.g. 2026-11-20T23:59:00+01:00)",
+});
 
 const grace = z.number().min(0).optional().describe("minutes after the deadline that still count as on time");
 
@@ -46,7 +52,7 @@ export type RosterStudent = z.infer<typeof rosterStudentSchema>;
 const assignmentSchema = z.strictObject({
   name: z.string().regex(ASSIGNMENT, 'letters, digits, "_", "-" or "." (the grader\'s assignment name)'),
   /** ISO 8601, with an offset ("2026-11-20T23:59:00+01:00") or read in the course's timezone. */
-  due: z.string(),
+  due: dateTime,
   latePolicy: latePolicySchema.optional(),
   /** The assignment's id in the LMS (Canvas assignment id), for the gradebook column. */
   lmsId: z.string().regex(/^\d+$/, "digits only").optional(),
@@ -59,7 +65,7 @@ const extensionSchema = z
     student: z.string(),
     assignment: z.string(),
     /** A new deadline (ISO 8601) … */
-    until: z.string().optional(),
+    until: dateTime.optional(),
     /** … or extra time on the due date. */
     days: z.number().positive().optional(),
     hours: z.number().positive().optional(),

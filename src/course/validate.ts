@@ -98,8 +98,9 @@ function runProblem(cell: Cell, run: CellRun): string | undefined {
   if (run.status === "ok" || run.status === "skipped") return undefined;
   if (run.status === "timeout") return run.message;
   if (run.status === "dead") return `the kernel died here (${run.message}): the cells after it did not run`;
-  if (isGrade(cell) && !isSolution(cell)) return publicCheckNote(run);
-  if (run.message.includes(STUB_ERROR_MESSAGE)) return "still the stub: replace it with your code";
+  const stub = run.message.includes(STUB_ERROR_MESSAGE);
+  if (isGrade(cell) && !isSolution(cell)) return stub ? "the public checks fail: a function they call is still the stub (not implemented yet)" : publicCheckNote(run);
+  if (stub) return "still the stub: replace it with your code";
   return `fails: ${firstLines(run.message)}`;
 }
 
