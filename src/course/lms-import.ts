@@ -8,13 +8,12 @@
  *
  * The zip is hostile input: absolute paths, "..", symbolic links and other special entries, entries past the size
  * caps (each file, and all together: a zip bomb), more entries than the cap, duplicate targets, encrypted entries
- * and unknown students are each reported and skipped; sizes are counted as the data is inflated, not trusted from the
- * headers. Nothing is written outside the target folder, and no existing file is overwritten.
+ * and unknown students are each reported and skipped; an entry that inflates past the size its header declares is
+ * cut off there (yauzl's validateEntrySizes) and removed. Nothing is written outside the target folder, and no existing file is overwritten.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { Transform } from "node:stream";
 import * as yauzl from "yauzl";
 import type { Course, RosterStudent } from "./course";
 
@@ -86,7 +85,7 @@ function ownerOf(lms: LmsKind, segments: readonly string[], roster: readonly Ros
   const m = /^(.+)_(\d+)_assign(submission|feedback)_([a-z]+)_$/i.exec(segments[0]);
   if (!m || segments.length < 2) return { who: segments[0], rest: [], skip: `not in a Moodle submission folder (<Full Name>_<id>_assignsubmission_file_/)` };
   const [, fullName, number, , plugin] = m;
-  if (plugin !== "file") return { who: fullName, rest: [], skip: `a Moodle "${plugin}" submission, not a file: skipped` };
+  if (plugin !== "file") return { who: fullName, rest: [], skip: `a Moodle "${plugin}" submission, not a file` };
   const student = roster.find((s) => s.lmsId === number) ?? unique(roster, (s) => lettersOf(s.name) === lettersOf(fullName));
   return { student, who: `${fullName} (Moodle id ${number})`, rest: segments.slice(1) };
 }
@@ -102,21 +101,6 @@ function pathSegments(name: string): { segments?: string[]; problem?: string } {
   return { segments };
 }
 
-class TooLarge extends Error {}
-
-/** Counts bytes as they are inflated; fails past `limit`. */
-function sizeGuard(limit: number, onBytes: (n: number) => void, what: string): Transform {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      seen += chunk.length;
-      onBytes(chunk.length);
-      if (seen > limit) done(new TooLarge(what));
-      else done(null, chunk);
-    },
-  });
-}
-
 const openZip = (file: string) =>
   new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.open(file, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: true }, (err, zip) => (err ? reject(err) : resolve(zip))),
@@ -125,10 +109,16 @@ const openZip = (file: string) =>
 const readStream = (zip: yauzl.ZipFile, entry: yauzl.Entry) =>
   new Promise<NodeJS.ReadableStream>((resolve, reject) => zip.openReadStream(entry, (err, stream) => (err ? reject(err) : resolve(stream))));
 
-/** Inside `root` after resolving links (a link planted in the target folder must not lead out). */
-function inside(root: string, dir: string): boolean {
-  const real = fs.realpathSync(dir);
-  return real === root || real.startsWith(root + path.sep);
+/** Creates root/<segments> one folder at a time, refusing a link or a file on the way (it could lead out). */
+function makeFolderInside(root: string, segments: readonly string[]): boolean {
+  let dir = root;
+  for (const segment of segments) {
+    dir = path.join(dir, segment);
+    const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
+    if (!stat) fs.mkdirSync(dir);
+    else if (!stat.isDirectory()) return false;
+  }
+  return true;
 }
 
 export async function importSubmissions(zipFile: string, options: ImportOptions): Promise<ImportResult> {
@@ -149,6 +139,7 @@ export async function importSubmissions(zipFile: string, options: ImportOptions)
   let entries = 0;
 
   const handle = async (entry: yauzl.Entry): Promise<void> => {
+    // yauzl's decoding (UTF-8 flag, CP437, Info-ZIP Unicode path field) also turns "\\" into "/".
     const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false);
     const skip = (why: string) => void result.problems.push(`${zipFile}: "${name.slice(0, 200)}": ${why}`);
     if (/[/\\]$/.test(name)) return; // a folder
@@ -159,10 +150,11 @@ export async function importSubmissions(zipFile: string, options: ImportOptions)
     if (type !== 0 && type !== S_IFREG) return skip("not a regular file: skipped");
     if (entry.isEncrypted()) return skip("encrypted: skipped");
     const owner = ownerOf(options.lms, segments, options.course.roster);
-    if (owner.skip) return skip(owner.skip);
+    if (owner.skip) return skip(`${owner.skip}: skipped`);
     if (!owner.student) return skip(`${owner.who} is not on the roster: skipped`);
     if (owner.late) lateStudents.add(owner.student.id);
-    const relative = path.join(owner.student.id, options.assignment, ...owner.rest);
+    const folder = [owner.student.id, options.assignment, ...owner.rest.slice(0, -1)];
+    const relative = path.join(...folder, owner.rest[owner.rest.length - 1]);
     const key = relative.toLowerCase();
     const earlier = targets.get(key);
     if (earlier !== undefined) return skip(`would be written to ${relative} like "${earlier}": duplicate skipped`);
@@ -171,8 +163,7 @@ export async function importSubmissions(zipFile: string, options: ImportOptions)
     targets.set(key, name);
 
     const file = path.join(root, relative);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    if (!inside(root, path.dirname(file))) return skip(`its folder leads outside ${options.outDir} (a link?): skipped`);
+    if (!makeFolderInside(root, folder)) return skip(`its folder leads outside ${options.outDir} (a link?): skipped`);
     let out: fs.WriteStream;
     try {
       // "wx": never overwrite, never follow a link planted where the file goes.
@@ -181,21 +172,14 @@ export async function importSubmissions(zipFile: string, options: ImportOptions)
     } catch (err) {
       return skip(`${relative} ${(err as NodeJS.ErrnoException).code === "EEXIST" ? "already exists; not overwritten" : `cannot be written (${(err as Error).message})`}`);
     }
-    let written = 0;
-    const perFile = limits.maxFileBytes <= limits.maxTotalBytes - total;
-    const guard = sizeGuard(
-      perFile ? limits.maxFileBytes : limits.maxTotalBytes - total,
-      (n) => (written += n),
-      `inflates past the ${perFile ? `${limits.maxFileBytes}-byte cap per file` : `${limits.maxTotalBytes}-byte cap for the whole zip`} (a zip bomb?)`,
-    );
+    // The sizes checked above are the headers'; yauzl (validateEntrySizes) fails a stream that inflates past them.
+    total += entry.uncompressedSize;
     try {
-      await pipeline(await readStream(zip, entry), guard, out);
-      total += written;
+      await pipeline(await readStream(zip, entry), out);
       result.written.push({ student: owner.student.id, file: relative, from: name });
     } catch (err) {
-      total += written;
       fs.rmSync(file, { force: true });
-      skip(`${err instanceof TooLarge ? err.message : `unreadable (${(err as Error).message})`}: skipped`);
+      skip(`unreadable (${(err as Error).message}): skipped`);
     }
   };
 
