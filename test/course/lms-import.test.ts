@@ -132,7 +132,7 @@ describe("import-submissions, Canvas", () => {
     fs.writeFileSync(zip, bytes);
     const out = path.join(dir, "submissions");
     const result = await importSubmissions(zip, { lms: "canvas", course, assignment: "sheet4", outDir: out, maxFileBytes: 1_000_000 });
-    expect(result.problems).toEqual([expect.stringMatching(/"lovelaceada_12345_1_bomb\.ipynb": unreadable \(too many bytes in the stream\. expected 100\. got at least 101\): skipped$/)]);
+    expect(result.problems).toEqual([expect.stringMatching(/"lovelaceada_12345_1_bomb\.ipynb": unreadable \(too many bytes in the stream\. expected 100\. got at least \d+\): skipped$/)]);
     expect(filesIn(out)).toEqual([]);
   });
 
