@@ -100,7 +100,7 @@ function runProblem(cell: Cell, run: CellRun): string | undefined {
   if (run.status === "dead") return `the kernel died here (${run.message}): the cells after it did not run`;
   const stub = run.message.includes(STUB_ERROR_MESSAGE);
   if (isGrade(cell) && !isSolution(cell)) return stub ? "the public checks fail: a function they call is still the stub (not implemented yet)" : publicCheckNote(run);
-  if (stub) return "still the stub: replace it with your code";
+  if (stub) return isSolution(cell) ? "still the stub: replace it with your code" : "fails: a function it calls is still the stub (not implemented yet)";
   return `fails: ${firstLines(run.message)}`;
 }
 
