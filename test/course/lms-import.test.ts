@@ -53,6 +53,13 @@ function writeZip(file: string, entries: readonly Entry[]): string {
   return file;
 }
 
+/** A fresh folder tmp/<folder> holding the zip. */
+function zipIn(folder: string, name: string, entries: readonly Entry[]): { dir: string; zip: string } {
+  const dir = path.join(tmp, folder);
+  fs.mkdirSync(dir);
+  return { dir, zip: writeZip(path.join(dir, name), entries) };
+}
+
 /** Every file below `dir`, relative. */
 function filesIn(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => !d.isDirectory()).map((d) => path.relative(dir, path.join(d.parentPath, d.name))).sort();
@@ -60,9 +67,7 @@ function filesIn(dir: string): string[] {
 
 describe("import-submissions, Canvas", () => {
   it("maps files to students by Canvas user id (or a unique lastfirst name) and reports every attack", async () => {
-    const dir = path.join(tmp, "canvas");
-    fs.mkdirSync(dir);
-    const zip = writeZip(path.join(dir, "download.zip"), [
+    const { dir, zip } = zipIn("canvas", "download.zip", [
       { name: "lovelaceada_12345_67890_sheet4_peft.ipynb", data: '{"ada": 1}' },
       { name: "turingalan_LATE_12346_67891_peft.txt", data: "r = 4" },
       { name: "hoppergrace_99999_67892_sheet4_peft.ipynb", data: "{}" },
@@ -104,10 +109,7 @@ describe("import-submissions, Canvas", () => {
   });
 
   it("the total cap stops a zip of many entries that each fit", async () => {
-    const dir = path.join(tmp, "total");
-    fs.mkdirSync(dir);
-    const zip = writeZip(
-      path.join(dir, "bomb.zip"),
+    const { dir, zip } = zipIn("total", "bomb.zip",
       [1, 2, 3, 4].map((n) => ({ name: `lovelaceada_12345_${n}_part${n}.ipynb`, data: new Uint8Array(400_000), deflate: true })),
     );
     expect(fs.statSync(zip).size).toBeLessThan(10_000);
@@ -122,9 +124,7 @@ describe("import-submissions, Canvas", () => {
   });
 
   it("an entry whose header understates its size is cut off at that size and removed", async () => {
-    const dir = path.join(tmp, "lying");
-    fs.mkdirSync(dir);
-    const zip = writeZip(path.join(dir, "lying.zip"), [{ name: "lovelaceada_12345_1_bomb.ipynb", data: new Uint8Array(3_000_000), deflate: true }]);
+    const { dir, zip } = zipIn("lying", "lying.zip", [{ name: "lovelaceada_12345_1_bomb.ipynb", data: new Uint8Array(3_000_000), deflate: true }]);
     // Uncompressed size: offset 22 in the local header (PK\x03\x04), 24 in the central directory's (PK\x01\x02).
     const bytes = fs.readFileSync(zip);
     bytes.writeUInt32LE(100, bytes.indexOf(Buffer.from([0x50, 0x4b, 3, 4])) + 22);
@@ -172,9 +172,7 @@ describe("import-submissions, Canvas", () => {
 
 describe("import-submissions, Moodle", () => {
   it("maps '<Full Name>_<id>_assignsubmission_file_/' folders by id or unique full name; other plugins are skipped", async () => {
-    const dir = path.join(tmp, "moodle");
-    fs.mkdirSync(dir);
-    const zip = writeZip(path.join(dir, "moodle.zip"), [
+    const { dir, zip } = zipIn("moodle", "moodle.zip", [
       { name: "Ada Lovelace_12345_assignsubmission_file_/sheet4_peft.ipynb", data: "{}" },
       { name: "Grace Hopper_802_assignsubmission_file_/sub/peft.txt", data: "r = 8" },
       { name: "Grace Hopper_802_assignsubmission_onlinetext_/onlinetext.html", data: "<p>hi</p>" },
