@@ -16,8 +16,10 @@ const ASSIGNMENT = /^[\w.-]+$/;
 /** An explicit UTC offset or Z at the end of an ISO date-time. */
 const HAS_OFFSET = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
 
+const isIsoDateTime = (text: string) => DateTime.fromISO(text.trim(), { zone: "UTC" }).isValid;
+
 /** Syntax here; whether it has a zone (its own offset or the course's timezone) is checked with the whole course. */
-const dateTime = z.string().refine((text) => DateTime.fromISO(text.trim(), { zone: "UTC" }).isValid, {
+const dateTime = z.string().refine(isIsoDateTime, {
   message: "not an ISO 8601 date-time (e.g. 2026-11-20T23:59:00+01:00)",
 });
 
@@ -86,7 +88,8 @@ export const courseSchema = z
   })
   .superRefine((course, ctx) => {
     const zone = course.timezone;
-    const dateProblem = (text: string) => parseDateTime(text, zone).error;
+    // A date that is no ISO date-time at all is already reported by its field.
+    const dateProblem = (text: string) => (isIsoDateTime(text) ? parseDateTime(text, zone).error : undefined);
     const unique = (entries: readonly { name: string; at: (string | number)[] }[], what: string) => {
       const first = new Map<string, (string | number)[]>();
       for (const { name, at } of entries) {
