@@ -1,6 +1,7 @@
 /**
  * A roster from CSV: columns id, name, email, lmsId (and optionally section), matched case-insensitively with the
- * usual spellings ("Student ID", "Email address", "lms_id"), or a Canvas gradebook export (Student, ID = the Canvas
+ * usual spellings ("Student ID", "Email address", "lms_id"; "First name" and "Last name" as Moodle exports them make
+ * the name), or a Canvas gradebook export (Student, ID = the Canvas
  * user id, SIS User ID = the student id, SIS Login ID, Section; its "Points Possible" row is skipped). Every bad row
  * is reported with its line; the good rows are merged into the course's roster by id.
  */
@@ -10,7 +11,7 @@ import { fieldPath, rosterStudentSchema, type RosterStudent } from "./course";
 type Field = keyof RosterStudent;
 
 const ALIASES: Record<Field, readonly string[]> = {
-  id: ["id", "student id", "student_id", "studentid", "username", "matriculation number"],
+  id: ["id", "student id", "student_id", "studentid", "id number", "username", "matriculation number"],
   name: ["name", "full name", "full_name", "student name"],
   email: ["email", "email address", "e-mail", "mail"],
   lmsId: ["lmsid", "lms id", "lms_id", "canvas id", "canvas user id", "moodle id", "user id"],
@@ -22,15 +23,14 @@ const CANVAS: Record<Field, string> = { id: "sis user id", name: "student", emai
 
 const normalize = (header: string) => header.trim().toLowerCase().replace(/\s+/g, " ");
 
-function columnMap(headers: readonly string[]): Partial<Record<Field, number>> {
-  const normalized = headers.map(normalize);
+function columnMap(normalized: readonly string[]): { columns: Partial<Record<Field, number>>; canvas: boolean } {
   const canvas = normalized.includes("student") && normalized.includes("sis user id");
-  const map: Partial<Record<Field, number>> = {};
+  const columns: Partial<Record<Field, number>> = {};
   for (const field of Object.keys(ALIASES) as Field[]) {
     const index = canvas ? normalized.indexOf(CANVAS[field]) : normalized.findIndex((h) => ALIASES[field].includes(h));
-    if (index >= 0) map[field] = index;
+    if (index >= 0) columns[field] = index;
   }
-  return map;
+  return { columns, canvas };
 }
 
 export interface RosterImport {
@@ -47,8 +47,11 @@ export function parseRosterCsv(text: string, name: string): RosterImport {
   }
   if (records.length === 0) return { students: [], problems: [`${name}: empty`] };
   const [headers, ...rows] = records;
-  const columns = columnMap(headers);
-  const missing = (["id", "name"] as const).filter((f) => columns[f] === undefined);
+  const normalized = headers.map(normalize);
+  const { columns, canvas } = columnMap(normalized);
+  const [firstName, lastName] = [normalized.indexOf("first name"), normalized.indexOf("last name")];
+  const splitName = columns.name === undefined && firstName >= 0 && lastName >= 0;
+  const missing = (["id", "name"] as const).filter((f) => columns[f] === undefined && !(f === "name" && splitName));
   if (missing.length > 0) {
     return { students: [], problems: [`${name}: no ${missing.join(" or ")} column (found: ${headers.join(", ")}; expected e.g. id,name,email,lmsId)`] };
   }
@@ -61,9 +64,12 @@ export function parseRosterCsv(text: string, name: string): RosterImport {
     const value = (field: Field) => {
       const index = columns[field];
       const cell = index === undefined ? "" : (row[index] ?? "");
+      // Canvas's SIS Login ID is an email address only at some schools.
+      if (canvas && field === "email" && !cell.includes("@")) return undefined;
       return cell === "" ? undefined : cell;
     };
-    const parsed = rosterStudentSchema.safeParse({ id: value("id") ?? "", name: value("name") ?? "", email: value("email"), lmsId: value("lmsId"), section: value("section") });
+    const fullName = splitName ? `${row[firstName] ?? ""} ${row[lastName] ?? ""}`.trim() : (value("name") ?? "");
+    const parsed = rosterStudentSchema.safeParse({ id: value("id") ?? "", name: fullName, email: value("email"), lmsId: value("lmsId"), section: value("section") });
     if (!parsed.success) {
       problems.push(...parsed.error.issues.map((issue) => `${name}, line ${line}: ${fieldPath(issue.path)}: ${issue.message}`));
       return;

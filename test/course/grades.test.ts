@@ -151,8 +151,19 @@ describe("roster CSV", () => {
   });
 
   it("reads a Canvas gradebook export (ID is the Canvas user id) and skips Points Possible", () => {
-    const csv = 'Student,ID,SIS User ID,SIS Login ID,Section,sheet4 (501)\n    Points Possible,,,,,38\n"Lovelace, Ada",12345,s1,ada@example.org,A,30\n';
-    expect(parseRosterCsv(csv, "canvas.csv")).toEqual({ students: [{ id: "s1", name: "Lovelace, Ada", email: "ada@example.org", lmsId: "12345", section: "A" }], problems: [] });
+    const csv = 'Student,ID,SIS User ID,SIS Login ID,Section,sheet4 (501)\n    Points Possible,,,,,38\n"Lovelace, Ada",12345,s1,ada@example.org,A,30\n"Turing, Alan",12346,s2,aturing,A,20\n';
+    expect(parseRosterCsv(csv, "canvas.csv")).toEqual({
+      students: [
+        { id: "s1", name: "Lovelace, Ada", email: "ada@example.org", lmsId: "12345", section: "A" },
+        { id: "s2", name: "Turing, Alan", lmsId: "12346", section: "A" },
+      ],
+      problems: [],
+    });
+  });
+
+  it("reads Moodle's participant export: First name + Last name, ID number", () => {
+    const csv = "First name,Last name,ID number,Email address\nAda,Lovelace,s1,ada@example.org\n";
+    expect(parseRosterCsv(csv, "moodle.csv")).toEqual({ students: [{ id: "s1", name: "Ada Lovelace", email: "ada@example.org" }], problems: [] });
   });
 
   it("names the missing columns", () => {
