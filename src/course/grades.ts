@@ -213,7 +213,12 @@ export function courseGradesCsv(grades: CourseGrades): string {
       r.remarks.join("; "),
     ];
   });
-  return stringify([header, ...rows], { escape_formulas: true, record_delimiter: "windows" });
+  return toCsv([header, ...rows]);
+}
+
+/** CRLF rows (RFC 4180); a cell starting with = + - @ gets a leading ' so that a spreadsheet shows it as text. */
+export function toCsv(rows: readonly (readonly (string | number)[])[]): string {
+  return stringify(rows as (string | number)[][], { escape_formulas: true, record_delimiter: "windows" });
 }
 
 /** The lines a run prints about the roster. */

@@ -9,14 +9,11 @@
  *   name, score, max_score, output).
  * Folders not on the roster have no LMS ids and appear in no export; the caller reports them.
  */
-import { stringify } from "csv-stringify/sync";
 import type { Course } from "./course";
-import type { CourseGrades, CourseRow } from "./grades";
+import { toCsv, type CourseGrades, type CourseRow } from "./grades";
 
 export const EXPORT_FORMATS = ["canvas", "moodle", "gradescope"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-const csv = (rows: readonly (readonly (string | number)[])[]) => stringify(rows as (string | number)[][], { escape_formulas: true, record_delimiter: "windows" });
 
 /** Roster students in roster order, each with their rows by assignment. */
 function byStudent(course: Course, grades: CourseGrades): { student: Course["roster"][number]; rows: Map<string, CourseRow> }[] {
@@ -48,7 +45,7 @@ export function canvasCsv(course: Course, grades: CourseGrades): string {
     student.section ?? "",
     ...assignments.map((a) => rows.get(a.name)?.total ?? ""),
   ]);
-  return csv([header, possible, ...rows]);
+  return toCsv([header, possible, ...rows]);
 }
 
 export function moodleCsv(course: Course, grades: CourseGrades): string {
@@ -61,7 +58,7 @@ export function moodleCsv(course: Course, grades: CourseGrades): string {
     student.lmsId ?? "",
     ...assignments.map((a) => rows.get(a.name)?.total ?? ""),
   ]);
-  return csv([header, ...rows]);
+  return toCsv([header, ...rows]);
 }
 
 export interface GradescopeTest {
