@@ -94,7 +94,7 @@ export interface CourseGrades {
   missing: string[];
   /** Graded folder names that are not on the roster. */
   notOnRoster: string[];
-  /** Assignments graded but not in the course file (graded without a due date). */
+  /** Assignments graded but not in the course file (graded without a due date; nobody is missing them). */
   unknownAssignments: string[];
 }
 
@@ -119,7 +119,7 @@ function lateness(course: Course, row: CourseRow, timestampText: string | null |
   if (row.penalty.lateMs > 0) row.remarks.push(lateRemark(row));
 }
 
-export function lateRemark(row: CourseRow): string {
+function lateRemark(row: CourseRow): string {
   const { penalty, deadline, submittedAt } = row;
   if (!penalty || !deadline || !submittedAt || penalty.lateMs <= 0) return "";
   const when = `submitted ${formatTime(submittedAt)}, ${formatDuration(penalty.lateMs)} after the deadline ${formatTime(deadline.deadline)}${deadline.extension ? ` (${deadline.extension})` : ""}`;
@@ -135,9 +135,8 @@ export function courseGrades(
 ): CourseGrades {
   const roster = new Map(course.roster.map((s) => [s.id, s]));
   const byKey = new Map(attempts.map((a) => [key(a.student, a.assignment), a]));
-  const names = [...course.assignments.map((a) => a.name)];
-  const unknownAssignments = [...new Set(attempts.map((a) => a.assignment))].filter((a) => !names.includes(a)).sort();
-  names.push(...unknownAssignments);
+  const listed = course.assignments.map((a) => a.name);
+  const unknownAssignments = [...new Set(attempts.map((a) => a.assignment))].filter((a) => !listed.includes(a)).sort();
   const maxOf = (assignment: string) =>
     maxByAssignment.get(assignment) ??
     course.assignments.find((a) => a.name === assignment)?.points ??
@@ -146,11 +145,12 @@ export function courseGrades(
   const rows: CourseRow[] = [];
   const missing: string[] = [];
   const notOnRoster = [...new Set(attempts.map((a) => a.student).filter((s) => !roster.has(s)))].sort();
-  for (const assignment of names) {
+  for (const assignment of [...listed, ...unknownAssignments]) {
     for (const student of [...course.roster.map((s) => s.id), ...notOnRoster]) {
       const attempt = byKey.get(key(student, assignment));
       const info = roster.get(student);
-      if (!attempt && !info) continue;
+      // Missing is only what the course file assigns.
+      if (!attempt && (!info || !listed.includes(assignment))) continue;
       const row: CourseRow = {
         studentId: student,
         student: info,

@@ -63,6 +63,14 @@ describe("courseGrades", () => {
     expect(row("zz-unknown", "sheet4").status).toBe("not on roster");
   });
 
+  it("an assignment the course file does not list: rows for who submitted it, nobody missing, no lateness", () => {
+    const extra = attempt("s2", "bonus", [scoredItem("q", "auto", 5, [check("a", true, "")])]);
+    const withBonus = courseGrades(course, [s1, extra], times);
+    expect(withBonus.unknownAssignments).toEqual(["bonus"]);
+    expect(withBonus.rows.filter((r) => r.assignment === "bonus").map((r) => [r.studentId, r.total, r.remarks])).toEqual([["s2", 5, []]]);
+    expect(withBonus.missing.filter((m) => m.endsWith("/bonus"))).toEqual([]);
+  });
+
   it("a bad timestamp is a remark and no deduction, never a crash", () => {
     expect(row("s1", "ml1").total).toBe(12);
     expect(row("s1", "ml1").penalty).toBeUndefined();
