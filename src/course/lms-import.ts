@@ -178,6 +178,7 @@ export async function importSubmissions(zipFile: string, options: ImportOptions)
       await pipeline(await readStream(zip, entry), out);
       result.written.push({ student: owner.student.id, file: relative, from: name });
     } catch (err) {
+      out.destroy();
       fs.rmSync(file, { force: true });
       skip(`unreadable (${(err as Error).message}): skipped`);
     }
