@@ -136,6 +136,31 @@ describe("import-submissions, Canvas", () => {
     expect(filesIn(out)).toEqual([]);
   });
 
+  it("encrypted entries and unknown compression methods are skipped, the rest is written", async () => {
+    const { dir, zip } = zipIn("odd", "odd.zip", [
+      { name: "lovelaceada_12345_1_secret.ipynb", data: "{}", deflate: true },
+      { name: "lovelaceada_12345_2_lzma.ipynb", data: "{}", deflate: true },
+      { name: "lovelaceada_12345_3_plain.ipynb", data: "{}", deflate: true },
+    ]);
+    const bytes = fs.readFileSync(zip);
+    const central = (n: number) => {
+      let at = -1;
+      for (let i = 0; i <= n; i++) at = bytes.indexOf(Buffer.from([0x50, 0x4b, 1, 2]), at + 1);
+      return at;
+    };
+    // Central directory: general purpose flags at 8 (bit 0: encrypted), compression method at 10 (14: LZMA).
+    bytes.writeUInt16LE(bytes.readUInt16LE(central(0) + 8) | 1, central(0) + 8);
+    bytes.writeUInt16LE(14, central(1) + 10);
+    fs.writeFileSync(zip, bytes);
+    const out = path.join(dir, "submissions");
+    const result = await importSubmissions(zip, { lms: "canvas", course, assignment: "sheet4", outDir: out });
+    expect(result.problems).toEqual([
+      `${zip}: "lovelaceada_12345_1_secret.ipynb": encrypted: skipped`,
+      expect.stringMatching(/"lovelaceada_12345_2_lzma\.ipynb": unreadable \(.*compression method.*\): skipped$/),
+    ]);
+    expect(filesIn(out)).toEqual(["s1/sheet4/plain.ipynb"]);
+  });
+
   it("never overwrites, never follows a link planted in the target folder; caps the entry count", async () => {
     const dir = path.join(tmp, "planted");
     const outside = path.join(tmp, "outside");
