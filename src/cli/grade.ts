@@ -9,6 +9,7 @@ import { SingleBar } from "cli-progress";
 import { gradeSubmissions, type GradeEvent, type ServerAddress } from "../grader/run";
 import { summaryTable } from "../grader/report";
 import { silenceServicesLogging } from "../jupyter/quiet";
+import { loadCourse } from "../course/course";
 
 export const DEFAULT_GRADING_DIR = "grading";
 
@@ -27,6 +28,7 @@ interface GradeCliOptions {
   notebooks: string;
   isolate: boolean;
   progress: boolean;
+  course?: string;
 }
 
 function positive(what: string, integer: boolean): (raw: string) => number {
@@ -71,6 +73,7 @@ export function register(program: Command): void {
     .option("--solutions <dir>", "where solutions/<assignment>/grading.ts are", "solutions")
     .option("--notebooks <dir>", "where the instructor notebooks are", "notebooks")
     .option("--no-isolate", "when root, run kernels as root instead of the peftlab-grader user")
+    .option("--course <file>", "course.json or course.yml: roster (missing submissions score 0), due dates, late policies")
     .option("--no-progress", "no progress bar")
     .action(async (dir: string, options: GradeCliOptions, command: Command) => {
       let servers: ServerAddress[] = [];
@@ -79,6 +82,7 @@ export function register(program: Command): void {
       } catch (err) {
         command.error((err as Error).message);
       }
+      const course = options.course === undefined ? undefined : loadCourse(options.course);
       silenceServicesLogging();
       const bar = options.progress && process.stderr.isTTY ? new SingleBar({ format: "grading [{bar}] {value}/{total} {last}", hideCursor: true }) : undefined;
       const abort = new AbortController();
@@ -108,6 +112,7 @@ export function register(program: Command): void {
           seed: options.seed,
           regrade: options.regrade,
           isolate: options.isolate,
+          course,
           onEvent,
           signal: abort.signal,
         });

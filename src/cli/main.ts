@@ -9,12 +9,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import * as count from "./count";
+import * as course from "./course";
 import * as experiment from "./experiment";
 import * as exportHandouts from "./export";
 import * as grade from "./grade";
 import * as release from "./release";
+import * as validate from "./validate";
 
-const COMMANDS: readonly { register(program: Command): void }[] = [count, experiment, release, grade, exportHandouts];
+const COMMANDS: readonly { register(program: Command): void }[] = [count, experiment, release, grade, exportHandouts, validate, course];
 
 export const USAGE_ERROR = 2;
 

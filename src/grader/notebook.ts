@@ -135,7 +135,7 @@ function streamText(run: CellRun, name: "stdout" | "stderr"): string {
   return run.outputs.map((o) => (o.output_type === "stream" && o.name === name ? sourceText(o.text) : "")).join("");
 }
 
-function firstLines(text: string, n = 3): string {
+export function firstLines(text: string, n = 3): string {
   const lines = text.trim().split("\n").filter((l) => l.trim() !== "");
   return lines.slice(0, n).join(" | ") + (lines.length > n ? " | …" : "");
 }
@@ -183,7 +183,7 @@ function judged(probe: Probe, result: ProbeResult): Check[] {
  * How the restored test cell itself went (its public self-checks): a note, never points. The check helpers print
  * "✗ …" lines; without them, the error's own line (not tslab's stack trace) says what went wrong.
  */
-function publicCheckNote(run: CellRun | undefined): string | undefined {
+export function publicCheckNote(run: CellRun | undefined): string | undefined {
   if (!run || run.status === "ok") return undefined;
   if (run.status !== "error") return `the test cell did not complete: ${run.message}`;
   const failed = streamText(run, "stdout").split("\n").filter((l) => l.startsWith("✗"));

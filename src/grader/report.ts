@@ -64,12 +64,19 @@ h1{font-size:1.4rem}h2{font-size:1.1rem;margin:1.2rem 0 .3rem}.points{float:righ
 ul{padding-left:1.2rem}.checks li{list-style:none;margin:.2rem 0}.pass .mark{color:#1a7f37}.fail .mark{color:#cf222e}
 .notes li{color:#57606a}.total{font-size:1.2rem}.manual p{color:#57606a}`;
 
+/** With a course file: the total after a late deduction, and remarks on lateness. */
+export interface CourseFeedback {
+  total: number;
+  remarks: readonly string[];
+}
+
 /** A self-contained page (no scripts, no external resources). */
-export function feedbackHtml(attempt: AttemptResult): string {
+export function feedbackHtml(attempt: AttemptResult, course?: CourseFeedback): string {
   const title = `${attempt.assignment}: feedback for ${attempt.student}`;
   const pending = attempt.items.filter((i) => i.points === null).reduce((s, i) => s + i.maxPoints, 0);
-  const total = `<p class="total">Total: <b>${attempt.total} / ${attempt.max}</b>${pending > 0 ? ` (${pending} points of written answers still to be graded)` : ""}</p>`;
-  const notes = attempt.notes.length > 0 ? `<ul class="notes">${attempt.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>` : "";
+  const total = `<p class="total">Total: <b>${course?.total ?? attempt.total} / ${attempt.max}</b>${pending > 0 ? ` (${pending} points of written answers still to be graded)` : ""}</p>`;
+  const remarks = [...(course?.remarks ?? []), ...attempt.notes];
+  const notes = remarks.length > 0 ? `<ul class="notes">${remarks.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>` : "";
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body><h1>${escapeHtml(title)}</h1>${total}${notes}${attempt.items.map(itemHtml).join("\n")}</body></html>

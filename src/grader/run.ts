@@ -14,16 +14,18 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { Course } from "../course/course";
+import { courseFeedback, courseGrades, courseGradesCsv, recordSubmissionTimes, rosterNotes, type CourseGrades, type SubmissionTimes } from "../course/grades";
 import { connectToServer, startJupyterServer, type JupyterConnection, type JupyterServer } from "../jupyter";
 import { writeNotebook } from "../nbgrader/io";
 import { discoverSubmissions, expectedFiles, type Submission } from "./discover";
 import { Gradebook, type StoredAttempt } from "./gradebook";
 import { KernelPool, startKernel, warmUpCode, type WarmKernel } from "./kernels";
 import { gradeNotebook, InfrastructureError, prepareAssignment, type PreparedAssignment } from "./notebook";
-import { feedbackHtml, gradesCsv, manualQueueCsv } from "./report";
+import { feedbackHtml, gradesCsv, manualQueueCsv, type CourseFeedback } from "./report";
 import { createSandbox, type Sandbox } from "./sandbox";
 import { loadAssignments, SpecError } from "./spec";
-import { attemptTotals, check, scoredItem, type AttemptResult, type ItemResult } from "./types";
+import { attemptTotals, check, roundPoints, scoredItem, type AttemptResult, type ItemResult } from "./types";
 
 export interface ServerAddress {
   url: string;
@@ -52,6 +54,8 @@ export interface GradeOptions {
   regrade?: boolean;
   /** Run kernels as the unprivileged grading user when root (default true). */
   isolate?: boolean;
+  /** Roster, due dates and late policies: every roster student gets a row, late work is penalised. */
+  course?: Course;
   onEvent?: (event: GradeEvent) => void;
   signal?: AbortSignal;
 }
@@ -73,6 +77,8 @@ export interface GradeRunResult {
   /** About the run: isolation, a killed run cleaned up. */
   notes: string[];
   files: { gradebook: string; csv: string; manualCsv: string; feedbackDir: string; autogradedDir: string };
+  /** With a course file: the rows of grades.csv, missing submissions and folders not on the roster. */
+  course?: CourseGrades;
 }
 
 export const LOCK_FILE = "grader.lock";
@@ -182,16 +188,21 @@ function gradeTextFile(prepared: PreparedAssignment, sub: Submission, name: stri
   }
 }
 
+/** What a submission can score at most (for a student who submitted nothing). */
+function maxPoints(prepared: PreparedAssignment): number {
+  return roundPoints([...prepared.autoItems, ...prepared.manualItems, ...(prepared.spec.textFiles ?? [])].reduce((sum, i) => sum + i.points, 0));
+}
+
 /** `out/<kind>/<student>/<rest>` — student and assignment names are folder names, so they are path-safe. */
 function outPath(outDir: string, kind: string, student: string, ...rest: string[]): string {
   return path.join(outDir, kind, student, ...rest);
 }
 
-function writeFeedback(outDir: string, attempts: readonly AttemptResult[]): void {
+function writeFeedback(outDir: string, attempts: readonly AttemptResult[], course?: (a: AttemptResult) => CourseFeedback | undefined): void {
   for (const a of attempts) {
     const file = outPath(outDir, "feedback", a.student, `${a.assignment}.html`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, feedbackHtml(a));
+    fs.writeFileSync(file, feedbackHtml(a, course?.(a)));
   }
 }
 
@@ -209,6 +220,9 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRunR
 
   fs.mkdirSync(outDir, { recursive: true, mode: 0o700 });
   const lock = takeLock(outDir);
+  const { course } = options;
+  let times: SubmissionTimes = {};
+  const lateness = course && ((a: AttemptResult) => courseFeedback(course, a, times));
   const gradebook = new Gradebook(path.join(outDir, GRADEBOOK_FILE));
   const seed = options.seed ?? randomBytes(8).toString("hex");
   const notes = [...lock.notes];
@@ -223,6 +237,7 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRunR
       notebookTimeoutMs: options.notebookTimeoutMs,
       regrade: Boolean(options.regrade),
     });
+    if (course) times = recordSubmissionTimes(outDir, submissions);
     const hashes = new Map(submissions.map((s) => [s, submissionHash(s, byName.get(s.assignment)!)]));
     const pending: Submission[] = [];
     let kept = 0;
@@ -326,7 +341,7 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRunR
           fs.mkdirSync(path.dirname(file), { recursive: true });
           writeNotebook(file, nb.executed);
         }
-        writeFeedback(outDir, [attempt]);
+        writeFeedback(outDir, [attempt], lateness);
         graded++;
         emit({ kind: "done", student: sub.student, assignment: sub.assignment, status: "graded", detail: `${attempt.total}/${attempt.max}` });
       } catch (err) {
@@ -355,7 +370,7 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRunR
     gradebook.finishRun(runId);
 
     const current = gradebook.currentAttempts();
-    writeFeedback(outDir, current);
+    writeFeedback(outDir, current, lateness);
     const files = {
       gradebook: path.join(outDir, GRADEBOOK_FILE),
       csv: path.join(outDir, "grades.csv"),
@@ -363,7 +378,9 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRunR
       feedbackDir: path.join(outDir, "feedback"),
       autogradedDir: path.join(outDir, "autograded"),
     };
-    fs.writeFileSync(files.csv, gradesCsv(current));
+    const grades = course && courseGrades(course, current, times, new Map(prepared.map((p) => [p.spec.assignment, maxPoints(p)])));
+    if (grades) notes.push(...rosterNotes(grades));
+    fs.writeFileSync(files.csv, grades ? courseGradesCsv(grades) : gradesCsv(current));
     fs.writeFileSync(files.manualCsv, manualQueueCsv(gradebook.manualQueue()));
     const found = new Set(submissions.map((s) => `${s.student}\0${s.assignment}`));
     return {
@@ -376,6 +393,7 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRunR
       problems,
       notes,
       files,
+      course: grades,
     };
   } finally {
     await server?.stop();
