@@ -16,6 +16,11 @@ function csvCell(value: string | number | null): string {
   return /[",\n\r]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** csvCell's defusing undone: the text a cell read back from our own CSV held. */
+export function uncsvText(cell: string): string {
+  return /^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell;
+}
+
 function csvLines(rows: readonly (readonly (string | number | null)[])[]): string {
   return rows.map((row) => row.map(csvCell).join(",")).join("\r\n") + "\r\n";
 }
