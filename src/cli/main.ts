@@ -11,10 +11,12 @@ import { Command, CommanderError } from "commander";
 import * as count from "./count";
 import * as experiment from "./experiment";
 import * as exportHandouts from "./export";
+import * as formgrade from "./formgrade";
 import * as grade from "./grade";
+import * as gradeManual from "./grade-manual";
 import * as release from "./release";
 
-const COMMANDS: readonly { register(program: Command): void }[] = [count, experiment, release, grade, exportHandouts];
+const COMMANDS: readonly { register(program: Command): void }[] = [count, experiment, release, grade, exportHandouts, formgrade, gradeManual];
 
 export const USAGE_ERROR = 2;
 
