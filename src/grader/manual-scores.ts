@@ -75,9 +75,9 @@ export function applyManualScores(csv: string, file: string, gradebook: Gradeboo
       problems.push({ row, field: "item", message: `${value("student")}'s ${value("item")} is already graded in row ${first} of this file` });
       continue;
     }
-    seen.set(key, row);
     try {
       const attempt = gradebook.gradeManual(value("student"), value("assignment"), value("item"), value("points"), fields.comment ?? "");
+      seen.set(key, row);
       changed.set(`${attempt.student}\0${attempt.assignment}`, attempt);
       applied++;
     } catch (err) {
