@@ -2,7 +2,7 @@
  * `peft-lab formgrade [--out grading]`: serves the manual-grading page over the grading folder's gradebook on
  * 127.0.0.1 until Ctrl-C, and prints the address to open (with its token).
  */
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { startFormgrade } from "../formgrade/server";
 import { DEFAULT_GRADING_DIR } from "./grade";
 
@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .option("-o, --out <dir>", "the grading folder of `peft-lab grade`", DEFAULT_GRADING_DIR)
     .option("--port <n>", "port on 127.0.0.1 (default: any free one)", (raw) => {
       const port = Number(raw);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got "${raw}"`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`--port must be 0..65535, got "${raw}"`);
       return port;
     })
     .action(async (options: { out: string; port?: number }) => {

@@ -21,7 +21,12 @@ export function register(program: Command): void {
     .action((options: { from: string; out: string }) => {
       const gradebookFile = path.join(options.out, GRADEBOOK_FILE);
       if (!fs.existsSync(gradebookFile)) throw new Error(`${gradebookFile} does not exist: run \`peft-lab grade --out ${options.out}\` first`);
-      const csv = fs.readFileSync(options.from, "utf8");
+      let csv: string;
+      try {
+        csv = fs.readFileSync(options.from, "utf8");
+      } catch (err) {
+        throw new Error(`cannot read ${options.from}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
       const gradebook = new Gradebook(gradebookFile);
       try {
         const result = applyManualScores(csv, options.from, gradebook);
