@@ -12,11 +12,13 @@ import * as count from "./count";
 import * as course from "./course";
 import * as experiment from "./experiment";
 import * as exportHandouts from "./export";
+import * as formgrade from "./formgrade";
 import * as grade from "./grade";
+import * as gradeManual from "./grade-manual";
 import * as release from "./release";
 import * as validate from "./validate";
 
-const COMMANDS: readonly { register(program: Command): void }[] = [count, experiment, release, grade, exportHandouts, validate, course];
+const COMMANDS: readonly { register(program: Command): void }[] = [count, experiment, release, grade, exportHandouts, validate, course, formgrade, gradeManual];
 
 export const USAGE_ERROR = 2;
 

@@ -41,8 +41,9 @@ function plainText(tokens: readonly MarkdownIt.Token[]): string {
   return tokens.map((t) => (t.type === "text" || t.type === "code_inline" || t.type === "math_inline" ? t.content : "")).join("");
 }
 
-function createMarkdown(): Markdown {
-  const md = new MarkdownIt({ html: true, linkify: false, highlight: (code, lang) => highlightCode(code, lang) });
+/** `html: false` for text someone else wrote (a student's answer): raw HTML shows as text. */
+function createMarkdown(html = true): Markdown {
+  const md = new MarkdownIt({ html, linkify: false, highlight: (code, lang) => highlightCode(code, lang) });
   // The plugin turns what KaTeX throws into a katex-error element (checkTypeset raises it); KaTeX must throw for
   // every problem (with throwOnError false it draws an unknown command in red instead), and the plugin must not
   // log (it does when its own throwOnError is set).
@@ -78,6 +79,18 @@ let markdown: Markdown | undefined;
 export function renderMarkdown(text: string, env: PageEnv = newPageEnv()): string {
   markdown ??= createMarkdown();
   return checkTypeset(markdown.render(text, env));
+}
+
+let untrustedMarkdown: Markdown | undefined;
+
+/**
+ * Markdown from someone who must not inject markup (a student's answer for the grading page): tags show as text,
+ * and markdown-it's link check drops javascript:, vbscript:, file: and non-image data: URLs. Throws RenderError
+ * for math KaTeX cannot typeset.
+ */
+export function renderUntrustedMarkdown(text: string): string {
+  untrustedMarkdown ??= createMarkdown(false);
+  return checkTypeset(untrustedMarkdown.render(text, newPageEnv()));
 }
 
 /** One line of markdown without a paragraph around it (a heading's text in the index). */

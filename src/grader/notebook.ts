@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { runNotebook, type CellRun, type NotebookRun } from "../jupyter";
 import { sourceText, type Notebook } from "../nbformat";
-import { isGrade, isSolution, nbgraderOf } from "../nbgrader/cells";
+import { isGrade, isSolution, isTask, nbgraderOf } from "../nbgrader/cells";
 import { parseNotebook } from "../nbgrader/io";
 import { findRegions, SOLUTION, sourceLines } from "../nbgrader/regions";
 import { release } from "../nbgrader/release";
@@ -38,7 +38,8 @@ export interface PreparedAssignment {
   source?: Notebook;
   released?: Notebook;
   autoItems: { id: string; points: number }[];
-  manualItems: { id: string; points: number; rubric: string }[];
+  /** Written answers and nbgrader's manually graded tasks (graded on the student's cells after the task). */
+  manualItems: { id: string; points: number; rubric: string; task: boolean }[];
   /** Changes whenever anything that decides a grade changes (spec folder, instructor notebook). */
   fingerprint: string;
 }
@@ -75,9 +76,12 @@ export function prepareAssignment(loaded: LoadedAssignment): PreparedAssignment 
   const manualItems: PreparedAssignment["manualItems"] = [];
   for (const cell of source.cells) {
     const meta = nbgraderOf(cell);
-    if (!meta || !isGrade(cell) || typeof meta.grade_id !== "string") continue;
+    if (!meta || typeof meta.grade_id !== "string") continue;
     const points = meta.points ?? 0;
-    if (cell.cell_type === "markdown" && isSolution(cell)) manualItems.push({ id: meta.grade_id, points, rubric: rubricOf(sourceText(cell.source)) });
+    // A task's whole cell (its text and mark scheme) is what the grader reads beside the student's work.
+    if (isTask(cell) && !isGrade(cell)) manualItems.push({ id: meta.grade_id, points, rubric: sourceText(cell.source).trim(), task: true });
+    if (!isGrade(cell)) continue;
+    if (cell.cell_type === "markdown" && isSolution(cell)) manualItems.push({ id: meta.grade_id, points, rubric: rubricOf(sourceText(cell.source)), task: false });
     else if (cell.cell_type === "code" && !isSolution(cell)) autoItems.push({ id: meta.grade_id, points });
     else throw new SpecError(`${sourcePath}: grade cell "${meta.grade_id}" is neither a test cell nor a written answer; peft-lab cannot grade it`);
   }
@@ -129,6 +133,21 @@ function zeroItems(prepared: PreparedAssignment, reason: string): ItemResult[] {
     ...prepared.autoItems.map((i) => scoredItem(i.id, "auto", i.points, [check("notebook", false, reason)])),
     ...prepared.manualItems.map((i): ItemResult => ({ id: i.id, kind: "manual", maxPoints: i.points, points: 0, checks: [], notes: [reason] })),
   ];
+}
+
+/** A task's work: the student's own cells after the task cell, up to the next tracked cell, as markdown. */
+export function taskWork(notebook: Notebook, taskId: string): string {
+  const start = notebook.cells.findIndex((c) => nbgraderOf(c)?.grade_id === taskId);
+  if (start < 0) return "";
+  const parts: string[] = [];
+  for (const cell of notebook.cells.slice(start + 1)) {
+    if (nbgraderOf(cell)) break;
+    const text = sourceText(cell.source).trim();
+    // A fence longer than any backtick run in the code, so that the student's text cannot close it.
+    const fence = "`".repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+    if (text !== "") parts.push(cell.cell_type === "code" ? `${fence}typescript\n${text}\n${fence}` : text);
+  }
+  return parts.join("\n\n");
 }
 
 function streamText(run: CellRun, name: "stdout" | "stderr"): string {
@@ -295,7 +314,7 @@ export async function gradeNotebook(prepared: PreparedAssignment, file: string |
     return scoredItem(item.id, "auto", item.points, checks, itemNotes);
   });
   const manualItems = prepared.manualItems.map((item): ItemResult => {
-    const answer = restored.answers.get(item.id)?.trim() ?? "";
+    const answer = (item.task ? taskWork(restored.notebook, item.id) : restored.answers.get(item.id))?.trim() ?? "";
     const itemNotes = restored.itemNotes.get(item.id) ?? [];
     if (answer === "" || answer === TEXT_STUB) {
       return { id: item.id, kind: "manual", maxPoints: item.points, points: 0, checks: [], notes: [...itemNotes, "no answer was written"] };

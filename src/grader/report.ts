@@ -16,6 +16,11 @@ function csvCell(value: string | number | null): string {
   return /[",\n\r]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** csvCell's defusing undone: the text a cell read back from our own CSV held. */
+export function uncsvText(cell: string): string {
+  return /^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell;
+}
+
 function csvLines(rows: readonly (readonly (string | number | null)[])[]): string {
   return rows.map((row) => row.map(csvCell).join(",")).join("\r\n") + "\r\n";
 }
@@ -31,11 +36,19 @@ export function gradesCsv(attempts: readonly AttemptResult[]): string {
   return csvLines([["student", "assignment", ...columns, "total", "max"], ...rows]);
 }
 
+/** The columns `peft-lab grade-manual --from` reads; the queue leaves points and comment blank for a TA to fill in. */
+export const MANUAL_SCORE_COLUMNS = ["student", "assignment", "item", "points", "comment"] as const;
+
 export function manualQueueCsv(queue: readonly ManualQueueEntry[]): string {
   return csvLines([
-    ["student", "assignment", "item", "max_points", "answer", "rubric"],
-    ...queue.map((q) => [q.student, q.assignment, q.itemId, q.maxPoints, q.answer, q.rubric]),
+    [...MANUAL_SCORE_COLUMNS, "max_points", "answer", "rubric"],
+    ...queue.map((q) => [q.student, q.assignment, q.itemId, null, null, q.maxPoints, q.answer, q.rubric]),
   ]);
+}
+
+/** "pending manual grading" while any written answer waits for a person, then "graded". */
+export function gradingStatus(attempt: AttemptResult): string {
+  return attempt.items.some((i) => i.points === null) ? "pending manual grading" : "graded";
 }
 
 function pointsText(points: number | null, max: number): string {
@@ -47,8 +60,12 @@ function itemHtml(item: ItemResult): string {
   const notes = item.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("");
   const noteList = notes ? `<ul class="notes">${notes}</ul>` : "";
   if (item.kind === "manual") {
-    const status = item.points === null ? "A written answer: a person grades it against the rubric. Points appear here once it is graded." : "A written answer.";
-    return `<section class="item manual">${heading}<p>${status}</p>${noteList}</section>`;
+    if (item.points === null) {
+      const pending = "A written answer: a person grades it against the rubric. Points appear here once it is graded.";
+      return `<section class="item manual">${heading}<p>${pending}</p>${noteList}</section>`;
+    }
+    const comment = item.comment ? `<blockquote class="comment">${escapeHtml(item.comment)}</blockquote>` : "";
+    return `<section class="item manual">${heading}<p>${item.comment === undefined ? "A written answer." : "A written answer, graded by hand."}</p>${comment}${noteList}</section>`;
   }
   const checks = item.checks
     .map(
@@ -62,7 +79,8 @@ function itemHtml(item: ItemResult): string {
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;line-height:1.45}
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin:1.2rem 0 .3rem}.points{float:right;font-weight:normal}
 ul{padding-left:1.2rem}.checks li{list-style:none;margin:.2rem 0}.pass .mark{color:#1a7f37}.fail .mark{color:#cf222e}
-.notes li{color:#57606a}.total{font-size:1.2rem}.manual p{color:#57606a}`;
+.notes li{color:#57606a}.total{font-size:1.2rem}.manual p{color:#57606a}
+.comment{white-space:pre-wrap;margin:.3rem 0;padding:.4rem .8rem;border-left:3px solid #0969da;background:#f6f8fa}`;
 
 /** With a course file: the total after a late deduction, and remarks on lateness. */
 export interface CourseFeedback {
@@ -74,7 +92,7 @@ export interface CourseFeedback {
 export function feedbackHtml(attempt: AttemptResult, course?: CourseFeedback): string {
   const title = `${attempt.assignment}: feedback for ${attempt.student}`;
   const pending = attempt.items.filter((i) => i.points === null).reduce((s, i) => s + i.maxPoints, 0);
-  const total = `<p class="total">Total: <b>${course?.total ?? attempt.total} / ${attempt.max}</b>${pending > 0 ? ` (${pending} points of written answers still to be graded)` : ""}</p>`;
+  const total = `<p class="total">Total: <b>${course?.total ?? attempt.total} / ${attempt.max}</b>${pending > 0 ? ` (${gradingStatus(attempt)}: ${pending} points of written answers still to be graded)` : ""}</p>`;
   const remarks = [...(course?.remarks ?? []), ...attempt.notes];
   const notes = remarks.length > 0 ? `<ul class="notes">${remarks.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>` : "";
   return `<!DOCTYPE html>

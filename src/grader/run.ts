@@ -198,12 +198,18 @@ function outPath(outDir: string, kind: string, student: string, ...rest: string[
   return path.join(outDir, kind, student, ...rest);
 }
 
-function writeFeedback(outDir: string, attempts: readonly AttemptResult[], course?: (a: AttemptResult) => CourseFeedback | undefined): void {
+export function writeFeedback(outDir: string, attempts: readonly AttemptResult[], course?: (a: AttemptResult) => CourseFeedback | undefined): void {
   for (const a of attempts) {
     const file = outPath(outDir, "feedback", a.student, `${a.assignment}.html`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, feedbackHtml(a, course?.(a)));
   }
+}
+
+/** grades.csv and manual-queue.csv from the gradebook's current attempts: after a run, and after each manual grade. */
+export function writeGradeCsvs(outDir: string, gradebook: Gradebook): void {
+  fs.writeFileSync(path.join(outDir, "grades.csv"), gradesCsv(gradebook.currentAttempts()));
+  fs.writeFileSync(path.join(outDir, "manual-queue.csv"), manualQueueCsv(gradebook.manualQueue()));
 }
 
 export async function gradeSubmissions(options: GradeOptions): Promise<GradeRunResult> {

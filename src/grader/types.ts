@@ -29,6 +29,8 @@ export interface ItemResult {
   /** Manual items: the student's written answer and the instructor's rubric (gradebook only, never feedback). */
   answer?: string;
   rubric?: string;
+  /** Manual items graded by a person: their comment for the student (shown in feedback). */
+  comment?: string;
 }
 
 export interface AttemptResult {

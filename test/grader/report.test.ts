@@ -22,7 +22,7 @@ describe("gradesCsv", () => {
     const a = attempt('=HYPERLINK("x"), "Bob"', "sheet4", []);
     expect(gradesCsv([a]).split("\r\n")[1]).toBe(`"'=HYPERLINK(""x""), ""Bob""",sheet4,0,0`);
     const queue = manualQueueCsv([{ student: "al", assignment: "s", itemId: "why", maxPoints: 2, answer: "line 1\nline 2", rubric: "+1 for x", attemptId: 1 }]);
-    expect(queue).toBe(`student,assignment,item,max_points,answer,rubric\r\nal,s,why,2,"line 1\nline 2",'+1 for x\r\n`);
+    expect(queue).toBe(`student,assignment,item,points,comment,max_points,answer,rubric\r\nal,s,why,,,2,"line 1\nline 2",'+1 for x\r\n`);
   });
 });
 
@@ -31,7 +31,7 @@ describe("feedbackHtml", () => {
   const html = feedbackHtml(attempt("<b>eve</b>", "sheet4", [item, WRITTEN], ["the kernel died"]));
 
   it("shows points, every check with its message, notes and pending written answers, all escaped", () => {
-    expect(html).toContain("Total: <b>1.5 / 5</b> (2 points of written answers still to be graded)");
+    expect(html).toContain("Total: <b>1.5 / 5</b> (pending manual grading: 2 points of written answers still to be graded)");
     expect(html).toContain('<li class="pass"><span class="mark">✓</span> <b>f(2)</b>: returned 4</li>');
     expect(html).toContain("returned &lt;script&gt;alert(1)&lt;/script&gt;");
     expect(html).toContain("&lt;b&gt;eve&lt;/b&gt;");
