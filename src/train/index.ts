@@ -1,2 +1,3 @@
 export * from "./optim";
 export * from "./trainer";
+export * from "./prompt-based";
