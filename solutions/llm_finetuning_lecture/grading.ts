@@ -8,13 +8,17 @@ import { probeValue, sameMatrix, sameNumber } from "../../src/grader/judge";
 import type { AssignmentSpec, Probe } from "../../src/grader/spec";
 import { check } from "../../src/grader/types";
 import {
+  breakEvenRank,
   demonstrationProblems,
   ia3Attention,
   ia3FeedForward,
   labelWordProbabilities,
+  llamaAdapterAttention,
   loraLinear,
   loraTrainableParams,
+  mlpPromptEncoder,
   parametersSaved,
+  pTuningInput,
   type Example,
 } from "./index";
 
@@ -92,7 +96,17 @@ function loraCountProbes(rng: Rng): Probe[] {
     const [d, k, r] = [1 + rng.int(5000), 1 + rng.int(5000), 1 + rng.int(64)];
     return { label: `parametersSaved(${d}, ${k}, ${r})`, call: "parametersSaved", args: [d, k, r], judge: (res) => sameNumber("value", res, parametersSaved(d, k, r), { tol: 0, rtol: 0 }) };
   });
-  return [...counts, ...saved];
+  // d = k even makes d·k / (d + k) = d / 2 an integer, the boundary case; the others are random. Sizes ≥ 3 (r ≥ 1), so
+  // that an answer of 0 is wrong.
+  const square = 2 * (2 + rng.int(400));
+  const shapes = [[square, square], [3 + rng.int(5000), 3 + rng.int(5000)], [3 + rng.int(50), 3 + rng.int(50)]];
+  const breakEven = shapes.map(([d, k]): Probe => ({
+    label: `breakEvenRank(${d}, ${k})`,
+    call: "breakEvenRank",
+    args: [d, k],
+    judge: (res) => sameNumber("value", res, breakEvenRank(d, k), { tol: 0, rtol: 0 }),
+  }));
+  return [...counts, ...saved, ...breakEven];
 }
 
 function loraForwardProbes(rng: Rng): Probe[] {
@@ -101,6 +115,41 @@ function loraForwardProbes(rng: Rng): Probe[] {
     const alpha = 1 + rng.int(32);
     const args = [rng.normalMatrix(n, d), rng.normalMatrix(d, k), rng.normalMatrix(d, r), rng.normalMatrix(r, k), alpha] as const;
     return matrixProbe(`loraLinear(x ${n}×${d}, W ${d}×${k}, r ${r}, α ${alpha})`, "loraLinear", [...args], loraLinear(...args));
+  });
+}
+
+function pTuningProbes(rng: Rng): Probe[] {
+  return Array.from({ length: 3 }, () => {
+    const [P, d, hidden, depth] = [1 + rng.int(5), 1 + rng.int(6), 1 + rng.int(6), 1 + rng.int(3)];
+    const widths = [d, ...Array.from({ length: depth - 1 }, () => hidden), d];
+    const layers = widths.slice(1).map((out, k) => ({ W: rng.normalMatrix(widths[k], out), b: rng.normalMatrix(1, out) }));
+    const E = rng.normalMatrix(P, d);
+    const vocab = 2 + rng.int(6);
+    // At least one discrete token and one [P]: each part of the template must matter.
+    const template: (number | "[P]")[] = rng.shuffle([...Array.from({ length: P }, () => "[P]" as const), ...Array.from({ length: 1 + rng.int(4) }, () => rng.int(vocab))]);
+    const virtual = rng.normalMatrix(P, d);
+    const embeddings = rng.normalMatrix(vocab, d);
+    return [
+      matrixProbe(`mlpPromptEncoder(E ${shape(E)}, ${depth} layer(s), hidden ${hidden})`, "mlpPromptEncoder", [E, layers], mlpPromptEncoder(E, layers)),
+      matrixProbe(`pTuningInput([${template.join(", ")}], ${P} virtual tokens, vocabulary of ${vocab})`, "pTuningInput", [template, virtual, embeddings], pTuningInput(template, virtual, embeddings)),
+    ];
+  }).flat();
+}
+
+function llamaAdapterProbes(rng: Rng): Probe[] {
+  return Array.from({ length: 4 }, (_, i) => {
+    const [n, d, dk, dv, P] = [1 + rng.int(5), 1 + rng.int(5), 1 + rng.int(4), 1 + rng.int(4), 1 + rng.int(4)];
+    const X = rng.normalMatrix(n, d);
+    const W = { Wq: rng.normalMatrix(d, dk), Wk: rng.normalMatrix(d, dk), Wv: rng.normalMatrix(d, dv) };
+    const prompt = rng.normalMatrix(P, d);
+    // One probe at the zero-initialised gate, the others with a gate that lets the prompt through.
+    const gate = i === 0 ? 0 : rng.normal(0, 1);
+    return matrixProbe(
+      `llamaAdapterAttention(X ${shape(X)}, d_k ${dk}, d_v ${dv}, prompt ${shape(prompt)}, gate ${gate.toFixed(3)})`,
+      "llamaAdapterAttention",
+      [X, W, prompt, gate],
+      llamaAdapterAttention(X, W, prompt, gate),
+    );
   });
 }
 
@@ -113,5 +162,7 @@ export const grading: AssignmentSpec = {
     ia3_forward_test: ia3Probes,
     lora_count_test: loraCountProbes,
     lora_forward_test: loraForwardProbes,
+    ptuning_test: pTuningProbes,
+    llama_adapter_test: llamaAdapterProbes,
   },
 };

@@ -5,6 +5,9 @@
  * rubrics are in the instructor notebook's solution regions. Students never see this folder.
  */
 import {
+  applyMask,
+  causalMask,
+  relu,
   LoraAdapter,
   Matrix,
   Rng,
@@ -83,6 +86,11 @@ export function parametersSaved(d: number, k: number, r: number): number {
   return d * k - d * r - r * k;
 }
 
+/** Task D: the largest integer r ≥ 0 with r·(d + k) < d·k, i.e. ⌈d·k / (d + k)⌉ − 1. */
+export function breakEvenRank(d: number, k: number): number {
+  return Math.ceil((d * k) / (d + k)) - 1;
+}
+
 export function loraTrainableParams(model: ModelConfig, r: number, targets: readonly LoraTarget[]): number {
   return countLora(model, { r, alpha: r, targets: [...targets], granularity: "matrix", bias: "none" }).trainable;
 }
@@ -93,11 +101,54 @@ export function loraLinear(x: Matrix, W: Matrix, A: Matrix, B: Matrix, alpha: nu
   return x.matmul(W).add(update);
 }
 
+/** A linear layer x W + b of the P-tuning encoder (b: 1 × d_out). */
+export interface Linear {
+  W: Matrix;
+  b: Matrix;
+}
+
+/**
+ * Task F, P-tuning's MLP reparameterisation (Hugging Face PEFT's encoder_reparameterization_type "MLP"): the P × d
+ * prompt embedding through the layers, ReLU between them and none after the last; row i is virtual token i.
+ */
+export function mlpPromptEncoder(E: Matrix, layers: readonly Linear[]): Matrix {
+  if (layers.length === 0) throw new RangeError("mlpPromptEncoder: no layer");
+  return layers.reduce((h, layer, k) => {
+    const out = h.matmul(layer.W).add(layer.b);
+    return k < layers.length - 1 ? relu(out) : out;
+  }, E);
+}
+
+/**
+ * Task F, anchor words: the model input of a P-tuning template, one row per template entry — a token id's row of
+ * the frozen embedding table, or for each "[P]" the next virtual token in order.
+ */
+export function pTuningInput(template: readonly (number | "[P]")[], virtualTokens: Matrix, embeddings: Matrix): Matrix {
+  const virtual = template.filter((t) => t === "[P]").length;
+  if (virtual !== virtualTokens.rows) throw new RangeError(`pTuningInput: the template has ${virtual} [P] but there are ${virtualTokens.rows} virtual tokens`);
+  let next = 0;
+  return Matrix.vstack(template.map((t) => (t === "[P]" ? virtualTokens.row(next++) : embeddings.row(t))));
+}
+
+/**
+ * Task G, one causal LLaMA-Adapter head: softmax(QKᵀ/√d_k + causal mask) V + g · softmax(Q K_pᵀ/√d_k) V_p, the
+ * adaption prompt projected by the head's own W_k, W_v and attended with its own softmax.
+ */
+export function llamaAdapterAttention(X: Matrix, W: HeadWeights, prompt: Matrix, gate: number): Matrix {
+  const Q = X.matmul(W.Wq);
+  const scale = 1 / Math.sqrt(W.Wk.cols);
+  const own = softmaxRows(applyMask(Q.matmul(X.matmul(W.Wk).transpose()).scale(scale), causalMask(X.rows))).matmul(X.matmul(W.Wv));
+  const adaption = softmaxRows(Q.matmul(prompt.matmul(W.Wk).transpose()).scale(scale)).matmul(prompt.matmul(W.Wv));
+  return own.add(adaption.scale(gate));
+}
+
 /** grade_id of each autograded test cell → the workbook functions its hidden tests call. */
 export const GRADED_FUNCTIONS: Readonly<Record<string, readonly string[]>> = {
   label_word_probs_test: ["labelWordProbabilities"],
   demonstrations_test: ["selectDemonstrations"],
   ia3_forward_test: ["ia3Attention", "ia3FeedForward"],
-  lora_count_test: ["parametersSaved", "loraTrainableParams"],
+  lora_count_test: ["parametersSaved", "breakEvenRank", "loraTrainableParams"],
   lora_forward_test: ["loraLinear"],
+  ptuning_test: ["mlpPromptEncoder", "pTuningInput"],
+  llama_adapter_test: ["llamaAdapterAttention"],
 };
