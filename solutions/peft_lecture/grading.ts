@@ -15,6 +15,7 @@ import {
   energyCaptured,
   loraCapacityBits,
   loraParams,
+  mseGradient,
   prefixAttention,
   prefixParams,
   promptCosineSimilarity,
@@ -38,12 +39,19 @@ function fieldChecks(result: ProbeResult, expected: Record<string, number>, t: T
 }
 
 function sgdProbes(rng: Rng): Probe[] {
-  return Array.from({ length: 4 }, () => {
+  const steps = Array.from({ length: 4 }, (): Probe => {
     const [rows, cols, lr] = [1 + rng.int(5), 1 + rng.int(5), rng.uniform(0, 1)];
     const [w, grad] = [rng.normalMatrix(rows, cols), rng.normalMatrix(rows, cols)];
     const expected = sgdStep(w, grad, lr).toArray();
     return { label: `sgdStep(${rows}×${cols}, η ${lr.toFixed(3)})`, call: "sgdStep", args: [w, grad, lr], judge: (r) => sameMatrix("value", r, expected, CLOSE) };
   });
+  const gradients = Array.from({ length: 4 }, (): Probe => {
+    const [n, dIn, dOut] = [1 + rng.int(6), 1 + rng.int(5), 1 + rng.int(5)];
+    const [W, X, T] = [rng.normalMatrix(dIn, dOut), rng.normalMatrix(n, dIn), rng.normalMatrix(n, dOut)];
+    const expected = mseGradient(W, X, T).toArray();
+    return { label: `mseGradient(W ${dIn}×${dOut}, n ${n})`, call: "mseGradient", args: [W, X, T], judge: (r) => sameMatrix("value", r, expected, CLOSE) };
+  });
+  return [...gradients, ...steps];
 }
 
 function storageProbes(rng: Rng): Probe[] {

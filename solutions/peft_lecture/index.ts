@@ -6,6 +6,11 @@
  */
 import { countBitFit, Matrix, promptSimilarity, softmaxRows, type LoraTarget, type ModelConfig } from "../../src";
 
+/** Task A: ∂L/∂W of L = mean over all entries of (X W − T)²: (2 / (n·d_out)) Xᵀ (X W − T). */
+export function mseGradient(W: Matrix, X: Matrix, T: Matrix): Matrix {
+  return X.transpose().matmul(X.matmul(W).sub(T)).scale(2 / (X.rows * W.cols));
+}
+
 /** Task A: w − η · grad. */
 export function sgdStep(w: Matrix, grad: Matrix, lr: number): Matrix {
   return w.sub(grad.scale(lr));
@@ -124,7 +129,7 @@ export function smallestSufficientRank(model: ModelConfig, targets: LoraTarget[]
 
 /** grade_id of each autograded test cell → the workbook functions its hidden tests call. */
 export const GRADED_FUNCTIONS: Readonly<Record<string, readonly string[]>> = {
-  sgd_step_test: ["sgdStep"],
+  sgd_step_test: ["mseGradient", "sgdStep"],
   task_storage_test: ["taskStorageBytes"],
   soft_prompt_test: ["softPromptInput", "softPromptParams"],
   prompt_similarity_test: ["promptCosineSimilarity"],

@@ -172,6 +172,16 @@ describe("LLM fine-tuning lecture reference answers", () => {
 });
 
 describe("PEFT lecture reference answers", () => {
+  it("mseGradient equals central finite differences of the mean squared error", () => {
+    const [W, X, T] = [Matrix.from([[0.5, -1], [2, 0.3]]), Matrix.from([[1, 2], [-1, 0.5], [0, 3]]), Matrix.from([[1, 0], [0, 1], [2, -2]])];
+    const loss = (w: Matrix) => X.matmul(w).sub(T).map((v) => v * v).sum() / T.size;
+    const bump = (a: number, b: number, h: number) => W.map((v, i, j) => (i === a && j === b ? v + h : v));
+    const numeric = W.map((_, a, b) => (loss(bump(a, b, 1e-6)) - loss(bump(a, b, -1e-6))) / 2e-6);
+    expect(lecture003.mseGradient(W, X, T).maxAbsDiff(numeric)).toBeLessThan(1e-8);
+    // One example, one output: 2·(y − t)·xᵀ with y = 1, t = 3.
+    expect(lecture003.mseGradient(Matrix.from([[1], [0]]), Matrix.from([[1, 2]]), Matrix.from([[3]])).toArray()).toEqual([[-4], [-8]]);
+  });
+
   it("sgdStep and taskStorageBytes by hand", () => {
     expect(lecture003.sgdStep(Matrix.from([[1, 2]]), Matrix.from([[10, -20]]), 0.1).toArray()[0]).toEqual([0, 4].map((v) => expect.closeTo(v, 12)));
     expect(lecture003.taskStorageBytes(1000, 10, 3, 2)).toEqual({ full: 3 * 1000 * 2, peft: (1000 + 3 * 10) * 2 });
