@@ -103,27 +103,26 @@ describeJupyter("notebooks/peft_lecture.ipynb in tslab", () => {
   // On this server (whose package is the worktree's, main entry only), not in a grading sandbox: what is checked is
   // what each submission earns, not how the grader isolates it (test/grader covers that).
   it("gives the solved notebook every autograded point and a library-only submission none beyond Task A", async () => {
-    const submitted = path.join(tmp, "submitted");
-    const write = (student: string, nb: Notebook) => {
+    /** One student's autograded items; one grading run each, so that no kernel warms up beside another's notebook. */
+    const autoItems = async (student: string, nb: Notebook) => {
+      const submitted = path.join(tmp, student, "submitted");
       fs.mkdirSync(path.join(submitted, student, "peft_lecture"), { recursive: true });
       fs.writeFileSync(path.join(submitted, student, "peft_lecture", "peft_lecture.ipynb"), JSON.stringify(nb));
+      const run = await gradeSubmissions({
+        submissionsDir: submitted, outDir: path.join(tmp, student, "out"), solutionsDir: path.join(repoRoot, "solutions"), notebooksDir: path.join(repoRoot, "notebooks"),
+        servers: [{ url: server().baseUrl, token: server().token }], seed: "peft-lecture", cellTimeoutMs: 300_000, notebookTimeoutMs: 900_000,
+      });
+      expect(run.failed).toEqual([]);
+      return run.attempts.find((a) => a.student === student && a.assignment === "peft_lecture")!.items.filter((i) => i.kind === "auto");
     };
-    write("solved", solvedNotebook(instructor()));
-    write("library", libraryOnlySubmission());
-    const run = await gradeSubmissions({ submissionsDir: submitted, outDir: path.join(tmp, "out"), solutionsDir: path.join(repoRoot, "solutions"), notebooksDir: path.join(repoRoot, "notebooks"), servers: [{ url: server().baseUrl, token: server().token }], seed: "peft-lecture", cellTimeoutMs: 300_000, notebookTimeoutMs: 900_000 });
-    expect(run.failed).toEqual([]);
-    const auto = (student: string) => {
-      const attempt = run.attempts.find((a) => a.student === student && a.assignment === "peft_lecture")!;
-      return attempt.items.filter((i) => i.kind === "auto");
-    };
-    const solved = auto("solved");
+    const solved = await autoItems("solved", solvedNotebook(instructor()));
     // Ten autograded tasks, A–J.
     expect(solved.map((i) => i.id).sort()).toEqual(["adapter_test", "bitfit_count_test", "energy_captured_test", "lora_capacity_test", "prefix_test", "prompt_similarity_test", "rank_recommendation_test", "sgd_step_test", "soft_prompt_test", "task_storage_test"]);
     expect(solved.filter((i) => i.points !== i.maxPoints).map((i) => `${i.id}: ${i.checks.filter((c) => !c.passed).map((c) => `${c.name} ${c.message}`).join("; ")}`)).toEqual([]);
     // Task A is the exception: autograd and SGD belong to the student surface (the trainer needs them), so a
     // submission that takes the gradient from autograd and the step from SGD earns it, unless the delegation check
     // flags SGD.step. Every other task's library counterpart is a reference implementation outside that surface.
-    const library = auto("library");
+    const library = await autoItems("library", libraryOnlySubmission());
     expect(library.filter((i) => i.id !== "sgd_step_test" && i.points !== 0).map((i) => `${i.id}: ${i.points} of ${i.maxPoints}`)).toEqual([]);
     console.log(`library-only submission: ${library.map((i) => `${i.id} ${i.points}/${i.maxPoints}`).join(", ")}`);
   }, 1_000_000);
