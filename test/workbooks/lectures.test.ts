@@ -92,6 +92,19 @@ describe("notebooks/peft_lecture.ipynb content (seed 003)", () => {
   it("charts the GLUE and GPT-3 tables", () => {
     for (const chart of ["glueChart(", "gpt3Chart(", "weightTypeChart(", "rankChart("]) expect(source).toContain(chart);
   });
+
+  it("composes LoraHub's modules by mixing A and B separately and checks the cross terms in the kernel", () => {
+    const markdown = load("peft_lecture.ipynb").cells.filter((c) => c.cell_type === "markdown").map((c) => sourceText(c.source)).join("\n");
+    expect(markdown).toContain("\\hat A = \\sum_i w_i A_i, \\qquad \\hat B = \\sum_i w_i B_i");
+    expect(markdown).not.toMatch(/LoraHub[^.]*forms \$\\Delta W = \\sum_i w_i \\Delta W_i/);
+    expect(source).toContain("checkMatrixClose(hubDelta(wDemo), squaredDiagonal.add(crossTerms)");
+  });
+
+  it("argues forgetting from every matched pair and each method at its tuned rate, over 3 seeds", () => {
+    expect(source).toContain("const SEEDS = 3;");
+    expect(source).toContain("const matchedPairs = fullPoints.flatMap(");
+    expect(source).toContain("forgettingVerdict(s, tunedFull)");
+  });
 });
 
 describe("LLM fine-tuning lecture reference answers", () => {
@@ -159,6 +172,16 @@ describe("LLM fine-tuning lecture reference answers", () => {
 });
 
 describe("PEFT lecture reference answers", () => {
+  it("mseGradient equals central finite differences of the mean squared error", () => {
+    const [W, X, T] = [Matrix.from([[0.5, -1], [2, 0.3]]), Matrix.from([[1, 2], [-1, 0.5], [0, 3]]), Matrix.from([[1, 0], [0, 1], [2, -2]])];
+    const loss = (w: Matrix) => X.matmul(w).sub(T).map((v) => v * v).sum() / T.size;
+    const bump = (a: number, b: number, h: number) => W.map((v, i, j) => (i === a && j === b ? v + h : v));
+    const numeric = W.map((_, a, b) => (loss(bump(a, b, 1e-6)) - loss(bump(a, b, -1e-6))) / 2e-6);
+    expect(lecture003.mseGradient(W, X, T).maxAbsDiff(numeric)).toBeLessThan(1e-8);
+    // One example, one output: 2·(y − t)·xᵀ with y = 1, t = 3.
+    expect(lecture003.mseGradient(Matrix.from([[1], [0]]), Matrix.from([[1, 2]]), Matrix.from([[3]])).toArray()).toEqual([[-4], [-8]]);
+  });
+
   it("sgdStep and taskStorageBytes by hand", () => {
     expect(lecture003.sgdStep(Matrix.from([[1, 2]]), Matrix.from([[10, -20]]), 0.1).toArray()[0]).toEqual([0, 4].map((v) => expect.closeTo(v, 12)));
     expect(lecture003.taskStorageBytes(1000, 10, 3, 2)).toEqual({ full: 3 * 1000 * 2, peft: (1000 + 3 * 10) * 2 });
@@ -174,6 +197,51 @@ describe("PEFT lecture reference answers", () => {
     const [printed] = printedMillions("003", "RoB _{base} (BitFit)*");
     expect(Number((lecture003.countBiases(modelPreset("roberta-base")) / 1e6).toFixed(1))).toBe(printed);
     expect(lecture003.countBiases(modelPreset("llama-7b"))).toBe(0);
+  });
+
+  it("softPromptInput: the prompt's rows, then the embedding rows of the tokens; softPromptParams P·d", () => {
+    const E = Matrix.from([[1, 2], [3, 4], [5, 6]]);
+    expect(lecture003.softPromptInput(Matrix.from([[9, 9]]), [2, 0, 2], E).toArray()).toEqual([[9, 9], [5, 6], [1, 2], [5, 6]]);
+    expect(() => lecture003.softPromptInput(Matrix.zeros(1, 3), [0], E)).toThrow(RangeError);
+    expect(lecture003.softPromptParams(modelPreset("bert-base-uncased"), 20)).toBe(20 * 768);
+  });
+
+  it("bitFitStep moves only the tensors named ….bias, LayerNorm shifts included", () => {
+    const params = { "q.weight": Matrix.from([[1, 2]]), "q.bias": Matrix.from([[1, 1]]), "LayerNorm.weight": Matrix.from([[1]]), "LayerNorm.bias": Matrix.from([[3]]) };
+    const grads = { "q.weight": Matrix.from([[5, 5]]), "q.bias": Matrix.from([[2, 4]]), "LayerNorm.weight": Matrix.from([[5]]), "LayerNorm.bias": Matrix.from([[2]]) };
+    const next = lecture003.bitFitStep(params, grads, 0.5);
+    expect(Object.fromEntries(Object.entries(next).map(([k, v]) => [k, v.toArray()]))).toEqual({ "q.weight": [[1, 2]], "q.bias": [[0, -1]], "LayerNorm.weight": [[1]], "LayerNorm.bias": [[2]] });
+  });
+
+  it("bottleneckAdapter by hand, and adapterParams: BERT-base m = 64 is 12·2·(2·768·64 + 64 + 768)", () => {
+    // h W_down + b_down = [1, −1] → relu [1, 0] → W_up → [2, 3]; + b_up [0.5, 0] + h [1, −1] = [3.5, 2].
+    const out = lecture003.bottleneckAdapter(Matrix.from([[1, -1]]), Matrix.identity(2), Matrix.zeros(1, 2), Matrix.from([[2, 3], [4, 5]]), Matrix.from([[0.5, 0]]));
+    expect(out.toArray()).toEqual([[3.5, 2]]);
+    const bert = modelPreset("bert-base-uncased");
+    expect(lecture003.adapterParams(bert, 64, "houlsby")).toBe(2379264);
+    expect(lecture003.adapterParams(bert, 64, "pfeiffer")).toBe(2379264 / 2);
+    // The library's count of Houlsby adapters with biases (an independent implementation).
+    expect(lecture003.adapterParams(bert, 8, "houlsby")).toBe(countPeft(bert, "adapter", { bottleneck: 8, placement: "houlsby", bias: true }).count.trainable);
+  });
+
+  it("prefixAttention by hand (one token, one prefix row), causal over the tokens; prefixParams P·2·L·h·d_k", () => {
+    const I2 = Matrix.identity(2);
+    // q = [1, 0]; keys [0, 0], [1, 0] → scores [0, 1/√2]; values [4, 2], [1, 0].
+    const p = 1 / (1 + Math.exp(1 / Math.sqrt(2)));
+    const z = lecture003.prefixAttention(Matrix.from([[1, 0]]), I2, I2, I2, Matrix.from([[0, 0]]), Matrix.from([[4, 2]]));
+    expect(z.toArray()[0]).toEqual([4 * p + (1 - p), 2 * p].map((v) => expect.closeTo(v, 12)));
+    // Token 0 sees the prefix and itself only: appending a token leaves its row unchanged.
+    const X = Matrix.from([[1, 0], [0, 3]]);
+    const both = lecture003.prefixAttention(X, I2, I2, I2, Matrix.from([[1, 1]]), Matrix.from([[2, 0]]));
+    const first = lecture003.prefixAttention(X.sliceRows(0, 1), I2, I2, I2, Matrix.from([[1, 1]]), Matrix.from([[2, 0]]));
+    expect(both.row(0).maxAbsDiff(first)).toBeLessThan(1e-15);
+    expect(lecture003.prefixParams(modelPreset("gpt2"), 10)).toBe(10 * 2 * 12 * 768);
+  });
+
+  it("loraParams: r·(d_in + d_out) per target per block, for separate, fused and gated projections", () => {
+    expect(lecture003.loraParams(modelPreset("roberta-base"), 8, ["q", "v"])).toBe(12 * 2 * 8 * (768 + 768));
+    expect(lecture003.loraParams(modelPreset("gpt2"), 4, ["qkv"])).toBe(12 * 4 * (768 + 3 * 768));
+    expect(lecture003.loraParams(modelPreset("llama-7b"), 1, ["gate", "up", "down"])).toBe(32 * 3 * (4096 + 11008));
   });
 
   it("energyCaptured by hand: σ = [3, 2, 1]", () => {
