@@ -12,7 +12,7 @@
  *    linear probe on the frozen features (HEAD_ONLY) shows how much the representation alone already gives.
  */
 import * as ag from "../autograd/tensor";
-import { HELD_OUT_ADJECTIVES, encode, pretrainingCorpus, reviewPolarity, type LabelledExample } from "../data/reviews";
+import { HELD_OUT_ADJECTIVES, encode, firstImpression, pretrainingCorpus, reviewPolarity, zeroShotAccuracy, type LabelledExample, type ReviewTask } from "../data/reviews";
 import { Transformer } from "../model/transformer";
 import { LINEAR_SITES } from "../model/config";
 import { initWeights, linearName, withClassifierHead } from "../model/weights";
@@ -25,6 +25,8 @@ import { FULL_FINE_TUNING, headParams, type MethodFamily, type MethodSpec } from
 import { loadPretrained, meanLmLoss, type PretrainResult } from "./pretrain";
 
 export interface SweepSettings {
+  /** The downstream task (src/data/reviews): the mini-project's "first-impression", or "polarity". */
+  task: ReviewTask;
   /** Seeds 0 … seeds−1; each seed draws its own training set, head, method initialisation and batch order. */
   seeds: number;
   trainSize: number;
@@ -42,6 +44,7 @@ export interface SweepSettings {
  * careful settings can be better than full fine-tuning" — and small enough for the whole sweep to take seconds.
  */
 export const DEFAULT_SWEEP_SETTINGS: SweepSettings = {
+  task: "first-impression",
   seeds: 3,
   trainSize: 64,
   testSize: 300,
@@ -129,10 +132,15 @@ export interface FineTuneOutcome {
   model: Transformer;
 }
 
-/** Fine-tune one method with one seed on the review-polarity task. */
+/** The task's training and test sets of one seed. */
+export function taskData(settings: SweepSettings, seed: number) {
+  return (settings.task === "polarity" ? reviewPolarity : firstImpression)(settings.trainSize, settings.testSize, 100 + seed);
+}
+
+/** Fine-tune one method with one seed on the settings' task. */
 export function fineTune(method: MethodSpec, seed: number, settings: SweepSettings, pretrained: PretrainResult): FineTuneOutcome {
   const { config } = pretrained;
-  const data = reviewPolarity(settings.trainSize, settings.testSize, 100 + seed);
+  const data = taskData(settings, seed);
   const base = method.fromScratch ? initWeights(config, new Rng(500 + seed)) : pretrained.weights;
   const model = method.build(config, withClassifierHead(base, CLASSES, new Rng(seed)), new Rng(1000 + seed));
   const optimizer = new AdamW(model.parameters(), { lr: method.lr, weightDecay: 0 });
@@ -170,6 +178,8 @@ export function fineTune(method: MethodSpec, seed: number, settings: SweepSettin
 export interface SweepResult {
   settings: SweepSettings;
   pretrained: { lmLoss: number; verbAgreement: number; params: number };
+  /** The frozen pretrained LM with the template and label words (zeroShotAccuracy), on each seed's test set. */
+  zeroShot: Stats;
   runs: RunResult[];
   summary: MethodSummary[];
   /** The forgetting trade-off: the same methods at several learning rates (FORGETTING_TRADE_OFF). */
@@ -267,6 +277,7 @@ export function summarise(
   return {
     settings,
     pretrained: { lmLoss: meanLmLoss(pretrainedModel, forgetting), verbAgreement: pretrained.meta.verbAgreement, params: baseParams },
+    zeroShot: stats(Array.from({ length: settings.seeds }, (_, seed) => zeroShotAccuracy((ids) => pretrainedModel.lmLogits(ids), taskData(settings, seed).test))),
     runs,
     summary: methods.map(summarize),
     tradeOff: tradeOff.map(summarize),
