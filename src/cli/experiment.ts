@@ -1,6 +1,6 @@
 /**
  * `peft-lab experiment rank-sweep`: the seed-004 mini-project — fine-tune every PEFT method of SWEEP_METHODS on
- * the review-polarity task over several seeds; print the comparison table and total time; write the table
+ * the first-impression review task over several seeds (with the zero-shot baseline); print the comparison table and total time; write the table
  * (Markdown and JSON), the Plotly figures (JSON) and a self-contained HTML page into --out.
  * `peft-lab experiment pretrain`: re-create the shipped pretrained checkpoint (or --check it bit for bit).
  */

@@ -2,12 +2,14 @@
  * The seed-004 mini-project: fine-tune a really pretrained transformer with every PEFT method and compare them.
  *
  * Pretraining (./pretrain): a 19k-parameter causal LM learns the synthetic review language of src/data/reviews —
- * next-token prediction only, no labels anywhere. Downstream task: review polarity, a binary classification of
- * reviews with their verb cut off ("the meal was not very tasty" → negative), through a new classification head.
- * Why it is a fair test of transfer:
- *  - the labels never occur in pretraining; the LM only saw which verb tends to follow which review;
- *  - the label needs composition the LM had to learn (adjective polarity, flipped by "not", the clause after "but"
- *    deciding), and four adjectives never appear in the fine-tuning data at all — only pretraining saw them;
+ * next-token prediction only, no labels anywhere. Downstream task (settings.task): by default "first-impression", a
+ * binary classification of reviews with their verb cut off by the polarity of their FIRST clause ("the meal was tasty
+ * but bland" → positive), through a new classification head; "polarity" (the last clause's, which decides the verb) is
+ * the old task, which the frozen LM already solves zero-shot (100 %). Why the default is a fair test of transfer:
+ *  - the labels never occur in pretraining, and the LM's own guess (the verb that comes next, zeroShot in the result)
+ *    agrees with the label on one-clause reviews only: about 50 %;
+ *  - the label needs composition the LM had to learn (adjective polarity, flipped by "not") and one it did not (which
+ *    clause comes first), and four adjectives never appear in the fine-tuning data at all — only pretraining saw them;
  *  - the same network trained from random weights on the same data (FROM_SCRATCH) is measured alongside, and a
  *    linear probe on the frozen features (HEAD_ONLY) shows how much the representation alone already gives.
  */
