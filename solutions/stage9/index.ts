@@ -190,7 +190,8 @@ export function managerScenario(base: Record<string, Matrix>, adapters: Record<s
       else if (op === "switch") switchAdapter(manager, task);
       else mergeAdapter(manager, task!);
       return effectiveWeights(manager);
-    } catch {
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
       return "error";
     }
   });
