@@ -32,11 +32,12 @@ describe("peft-lab experiment rank-sweep", SPAWN_TIMEOUT, () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split("\n");
     expect(lines.slice(0, 2)).toEqual(["| Method | Params | Accuracy (%) |", "| ------ | -----: | -----------: |"]);
-    // Head: 32·2 + 2 = 66; LoRA r = 1 on q, v: 2 blocks × 2 × (32 + 32) + the head = 322.
-    expect(lines[2]).toMatch(/^\| Head only \(linear probe\) \| 66 \| \d+\.\d ± 0\.0 \|$/);
-    expect(lines[3]).toMatch(/^\| LoRA r=1 \(q,v\) \| 322 \| \d+\.\d ± 0\.0 \|$/);
+    // The zero-shot baseline trains nothing; head: 32·2 + 2 = 66; LoRA r = 1 on q, v: 2 blocks × 2 × (32 + 32) + the head = 322.
+    expect(lines[2]).toMatch(/^\| Zero-shot \(frozen LM, template \+ label words\) \| 0 \| \d+\.\d ± 0\.0 \|$/);
+    expect(lines[3]).toMatch(/^\| Head only \(linear probe\) \| 66 \| \d+\.\d ± 0\.0 \|$/);
+    expect(lines[4]).toMatch(/^\| LoRA r=1 \(q,v\) \| 322 \| \d+\.\d ± 0\.0 \|$/);
     expect(lines.at(-1)).toMatch(/^2 runs \(\(2 methods\) × 1 seeds\) in \d+\.\d s on \d worker\(s\); wrote /);
-    expect(readFileSync(join(out, "table.md"), "utf8")).toContain(lines[3]);
+    expect(readFileSync(join(out, "table.md"), "utf8")).toContain(lines[4]);
     expect(JSON.parse(readFileSync(join(out, "table.json"), "utf8")).map((r: { params: number }) => r.params)).toEqual([66, 322]);
     expect(Object.keys(JSON.parse(readFileSync(join(out, "figures.json"), "utf8")))).toEqual([
       "accuracyVsRank",
