@@ -2,10 +2,10 @@
  * The seed-004 mini-project: fine-tune a really pretrained transformer with every PEFT method and compare them.
  *
  * Pretraining (./pretrain): a 19k-parameter causal LM learns the synthetic review language of src/data/reviews —
- * next-token prediction only, no labels anywhere. Downstream task (settings.task): by default "first-impression", a
+ * next-token prediction only, no labels anywhere. Downstream task (settings.task): "first-impression" (the CLI's), a
  * binary classification of reviews with their verb cut off by the polarity of their FIRST clause ("the meal was tasty
  * but bland" → positive), through a new classification head; "polarity" (the last clause's, which decides the verb) is
- * the old task, which the frozen LM already solves zero-shot (100 %). Why the default is a fair test of transfer:
+ * the default, which the frozen LM already solves zero-shot (100 %). Why first-impression is a fair test of transfer:
  *  - the labels never occur in pretraining, and the LM's own guess (the verb that comes next, zeroShot in the result)
  *    agrees with the label on one-clause reviews only: about 50 %;
  *  - the label needs composition the LM had to learn (adjective polarity, flipped by "not") and one it did not (which
@@ -27,7 +27,10 @@ import { FULL_FINE_TUNING, headParams, type MethodFamily, type MethodSpec } from
 import { loadPretrained, meanLmLoss, type PretrainResult } from "./pretrain";
 
 export interface SweepSettings {
-  /** The downstream task (src/data/reviews): the mini-project's "first-impression", or "polarity". */
+  /**
+   * The downstream task (src/data/reviews): "first-impression" (the mini-project's and the CLI's) or "polarity" (the
+   * default, kept for the workbooks whose figures were measured on it; the frozen LM solves it zero-shot).
+   */
   task: ReviewTask;
   /** Seeds 0 … seeds−1; each seed draws its own training set, head, method initialisation and batch order. */
   seeds: number;
@@ -46,7 +49,7 @@ export interface SweepSettings {
  * careful settings can be better than full fine-tuning" — and small enough for the whole sweep to take seconds.
  */
 export const DEFAULT_SWEEP_SETTINGS: SweepSettings = {
-  task: "first-impression",
+  task: "polarity",
   seeds: 3,
   trainSize: 64,
   testSize: 300,
