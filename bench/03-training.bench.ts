@@ -15,7 +15,7 @@ const REPEATS = 3;
 export async function run(): Promise<Section[]> {
   const settings = DEFAULT_SWEEP_SETTINGS;
   const pretrained = loadPretrained();
-  // fineTune draws its training set as reviewPolarity(trainSize, testSize, 100 + seed) (src/experiments/rank-sweep.ts).
+  // fineTune draws its training set from seed 100 + seed (src/experiments/rank-sweep.ts); both tasks share the reviews.
   const tokens = reviewPolarity(settings.trainSize, settings.testSize, 100 + SEED).train.reduce((n, e) => n + e.ids.length, 0) * settings.epochs;
   const steps = settings.epochs * Math.ceil(settings.trainSize / settings.batchSize);
   fineTune(methodById(METHODS[0]), SEED, settings, pretrained); // warm-up: JIT and WebAssembly compile

@@ -89,6 +89,8 @@ export type { LinearWeights, RescaleSite, SublayerSite, BlockAdaptation, ModelAd
 export { Transformer, type TransformerOptions, type PackedStates } from "./model/transformer";
 export { CHECKPOINT_FORMAT, weightsHash, toCheckpoint, fromCheckpoint, type Checkpoint } from "./model/checkpoint";
 export { causalAttention } from "./model/attention";
+// Where the student's own adapter module (e.g. their LoRA layer) plugs into the course transformer.
+export { replaceLinear, type LinearModule, type LinearSlot } from "./model/plug-in";
 // The pretrained course LM (checkpoints/review-lm.json) and how it was made: the model, not a sheet's answer.
 export {
   REVIEW_LM_CONFIG,
@@ -108,6 +110,20 @@ export {
 // Trainer and optimizers.
 export { SGD, AdamW, clipGradNorm, type Optimizer, type OptimizerGroup, type SgdOptions, type AdamWOptions } from "./train/optim";
 export { train, linearSchedule, accuracy, type TrainOptions, type TrainingHistory, type TrainProgress, type StepRecord, type EpochRecord } from "./train/trainer";
+// Not demonstrationsPerClass: it would answer the LLM lecture's Task B (sampling demonstrations).
+export {
+  promptIds,
+  labelWordLogits,
+  argmaxRows,
+  filledDemonstration,
+  demonstrationContext,
+  fewShotFineTune,
+  type PromptTemplate,
+  type FewShotMethod,
+  type FewShotSettings,
+  type FewShotResult,
+  type FewShotTask,
+} from "./train/prompt-based";
 
 // Data.
 export {
@@ -124,9 +140,14 @@ export {
   sampleSentence,
   pretrainingCorpus,
   reviewPolarity,
+  firstImpression,
+  zeroShotAccuracy,
+  ZERO_SHOT_TEMPLATE,
+  type ReviewTask,
   type LabelledExample,
   type ReviewPolaritySplits,
 } from "./data/reviews";
+export { mixedReviews, mixedReviewLabel, MIXED_REVIEW_CLASSES, MIXED_REVIEW_LABEL_WORDS, type MixedReviewSplits } from "./data/mixed-reviews";
 
 // Public self-checks (expected values embedded or properties checked; no reference implementation).
 export { checkClose, checkMatrixClose, checkShape, checkEqual, checkTrue, numberRows, type CloseOptions, type MatrixLike } from "./checks/checks";

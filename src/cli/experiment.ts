@@ -1,6 +1,6 @@
 /**
  * `peft-lab experiment rank-sweep`: the seed-004 mini-project — fine-tune every PEFT method of SWEEP_METHODS on
- * the review-polarity task over several seeds; print the comparison table and total time; write the table
+ * the first-impression review task over several seeds (with the zero-shot baseline); print the comparison table and total time; write the table
  * (Markdown and JSON), the Plotly figures (JSON) and a self-contained HTML page into --out.
  * `peft-lab experiment pretrain`: re-create the shipped pretrained checkpoint (or --check it bit for bit).
  */
@@ -11,6 +11,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import { FORGETTING_TRADE_OFF, SWEEP_METHODS } from "../experiments/methods";
 import { runSweepParallel } from "../experiments/parallel";
 import { DEFAULT_CHECKPOINT, REVIEW_LM_RECIPE, loadPretrained, pretrainReviewLM, savePretrained } from "../experiments/pretrain";
+import type { ReviewTask } from "../data/reviews";
 import { DEFAULT_SWEEP_SETTINGS } from "../experiments/rank-sweep";
 import { comparisonMarkdown, comparisonRows, detailedMarkdown, sweepFigures, sweepHtml } from "../experiments/report";
 import { weightsHash } from "../model/checkpoint";
@@ -33,6 +34,11 @@ function methodList(value: string): string[] {
   return ids;
 }
 
+function taskName(value: string): ReviewTask {
+  if (value !== "first-impression" && value !== "polarity") throw new InvalidArgumentError(`--task must be "first-impression" or "polarity", got "${value}"`);
+  return value;
+}
+
 interface SweepCliOptions {
   seeds: number;
   out: string;
@@ -43,6 +49,7 @@ interface SweepCliOptions {
   trainSize: number;
   checkpoint: string;
   forgetting: boolean;
+  task: ReviewTask;
 }
 
 async function rankSweep(options: SweepCliOptions): Promise<void> {
@@ -55,7 +62,7 @@ async function rankSweep(options: SweepCliOptions): Promise<void> {
     tradeOff,
     workers: options.workers,
     checkpoint: options.checkpoint,
-    settings: { seeds: options.seeds, epochs: options.epochs, trainSize: options.trainSize },
+    settings: { task: options.task, seeds: options.seeds, epochs: options.epochs, trainSize: options.trainSize },
     onRun: ({ run }) => bar?.update({ accuracy: run.accuracy }),
   });
   bar?.done();
@@ -107,6 +114,7 @@ export function register(program: Command): void {
     .option("--epochs <n>", "fine-tuning epochs", positiveInt("--epochs"), DEFAULT_SWEEP_SETTINGS.epochs)
     .option("--train-size <n>", "labelled training examples", positiveInt("--train-size"), DEFAULT_SWEEP_SETTINGS.trainSize)
     .option("--checkpoint <file>", "pretrained checkpoint", DEFAULT_CHECKPOINT)
+    .option("--task <task>", 'downstream task: "first-impression" (zero-shot is not enough) or "polarity"', taskName, "first-impression")
     .option("--no-forgetting", "skip the learning-rate runs of the forgetting trade-off (full FT vs LoRA)")
     .action(rankSweep);
   experiment

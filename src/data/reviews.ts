@@ -20,6 +20,12 @@ import { Rng } from "../tensor/random";
  * "the NOUN was Neg? ADJ₁ but Neg? ADJ₂" — labelled with the polarity of its last clause (1 positive, 0 negative).
  * Fine-tuning examples never use the held-out adjectives; the test set uses all of them, so a model can only
  * classify those through what pretraining taught it (their embeddings and the verb agreement).
+ *
+ * Downstream task (firstImpression, the mini-project's): the same reviews, labelled with the polarity of their FIRST
+ * clause — what the reviewer thought at first. It equals reviewPolarity's label on one-clause reviews and is its
+ * opposite on contrasts, so the pretrained LM's own guess (which verb comes next) is right on half the reviews only:
+ * zero-shot prompting is no shortcut, and fine-tuning has to combine adjective polarity and negation (which
+ * pretraining taught) with where the clause stands (which it did not).
  */
 export const NOUNS = ["movie", "book", "song", "meal", "hotel", "game", "show", "trip"] as const;
 export const POSITIVE_ADJECTIVES = ["good", "great", "fun", "nice", "lovely", "tasty", "superb", "cool"] as const;
@@ -86,16 +92,19 @@ function verb(rng: Rng, polarity: Polarity): string {
 
 interface Clauses {
   words: string[];
+  /** The last clause's polarity (the one the verb agrees with). */
   polarity: Polarity;
+  /** The first clause's polarity (the same as `polarity` without a contrast). */
+  first: Polarity;
 }
 
 /** The part a downstream example keeps: a one-clause review or a contrast, with its final polarity. */
 function review(rng: Rng, contrast: boolean, allowed: (w: string) => boolean): Clauses {
   const polarity = rng.int(2) as Polarity;
   const head = ["the", pick(rng, NOUNS), "was"];
-  if (!contrast) return { words: [...head, ...predicate(rng, polarity, true, allowed)], polarity };
-  const first = predicate(rng, (1 - polarity) as Polarity, false, allowed);
-  return { words: [...head, ...first, "but", ...predicate(rng, polarity, false, allowed)], polarity };
+  if (!contrast) return { words: [...head, ...predicate(rng, polarity, true, allowed)], polarity, first: polarity };
+  const first = (1 - polarity) as Polarity;
+  return { words: [...head, ...predicate(rng, first, false, allowed), "but", ...predicate(rng, polarity, false, allowed)], polarity, first };
 }
 
 const anyWord = (): boolean => true;
@@ -131,19 +140,54 @@ export interface ReviewPolaritySplits {
   test: LabelledExample[];
 }
 
+/** A downstream task: which clause's polarity is the label. */
+export type ReviewTask = "polarity" | "first-impression";
+
+function reviewTask(task: ReviewTask, trainSize: number, testSize: number, seed: number): ReviewPolaritySplits {
+  const rng = new Rng(seed);
+  const seen = (w: string): boolean => !(HELD_OUT_ADJECTIVES as readonly string[]).includes(w);
+  const make = (count: number, allowed: (w: string) => boolean): LabelledExample[] =>
+    Array.from({ length: count }, () => {
+      const { words, polarity, first } = review(rng, rng.next() < 0.5, allowed);
+      return { ids: encode(words), label: task === "polarity" ? polarity : first };
+    });
+  return { train: make(trainSize, seen), test: make(testSize, anyWord) };
+}
+
 /**
  * The downstream task: `trainSize` examples without the held-out adjectives and `testSize` examples over the
  * whole vocabulary; half of each are contrasts. Labels are balanced by construction (polarity drawn uniformly).
  */
 export function reviewPolarity(trainSize: number, testSize: number, seed: number): ReviewPolaritySplits {
-  const rng = new Rng(seed);
-  const seen = (w: string): boolean => !(HELD_OUT_ADJECTIVES as readonly string[]).includes(w);
-  const make = (count: number, allowed: (w: string) => boolean): LabelledExample[] =>
-    Array.from({ length: count }, () => {
-      const { words, polarity } = review(rng, rng.next() < 0.5, allowed);
-      return { ids: encode(words), label: polarity };
-    });
-  return { train: make(trainSize, seen), test: make(testSize, anyWord) };
+  return reviewTask("polarity", trainSize, testSize, seed);
+}
+
+/** The mini-project's task: the same reviews as reviewPolarity(…, seed), labelled with their first clause's polarity. */
+export function firstImpression(trainSize: number, testSize: number, seed: number): ReviewPolaritySplits {
+  return reviewTask("first-impression", trainSize, testSize, seed);
+}
+
+/** The prompt of zero-shot classification: the review, then ". i", where the pretraining text puts the verb. */
+export const ZERO_SHOT_TEMPLATE = [".", "i"] as const;
+
+/**
+ * Zero-shot accuracy of a causal LM with the template and label words: after "<review> . i" it predicts positive iff
+ * the positive verbs' summed next-token probability exceeds the negative verbs'. `nextTokenLogits(ids)` returns the
+ * logits (one row per position, vocabulary columns), e.g. a Transformer's lmLogits.
+ */
+export function zeroShotAccuracy(nextTokenLogits: (ids: number[]) => { row(i: number): { data: ArrayLike<number> } }, examples: readonly LabelledExample[]): number {
+  if (examples.length === 0) throw new RangeError("zeroShotAccuracy: no examples");
+  const positive = encode(POSITIVE_VERBS);
+  const negative = encode(NEGATIVE_VERBS);
+  const suffix = encode(ZERO_SHOT_TEMPLATE);
+  let correct = 0;
+  for (const e of examples) {
+    const ids = [...e.ids, ...suffix];
+    const logits = nextTokenLogits(ids).row(ids.length - 1).data;
+    const mass = (words: number[]): number => words.reduce((m, id) => m + Math.exp(logits[id]), 0);
+    correct += (mass(positive) > mass(negative) ? 1 : 0) === e.label ? 1 : 0;
+  }
+  return correct / examples.length;
 }
 
 /** The longest sentence the grammar can produce (a Contrast with both negations). */

@@ -2,17 +2,19 @@
  * The seed-004 mini-project: fine-tune a really pretrained transformer with every PEFT method and compare them.
  *
  * Pretraining (./pretrain): a 19k-parameter causal LM learns the synthetic review language of src/data/reviews —
- * next-token prediction only, no labels anywhere. Downstream task: review polarity, a binary classification of
- * reviews with their verb cut off ("the meal was not very tasty" → negative), through a new classification head.
- * Why it is a fair test of transfer:
- *  - the labels never occur in pretraining; the LM only saw which verb tends to follow which review;
- *  - the label needs composition the LM had to learn (adjective polarity, flipped by "not", the clause after "but"
- *    deciding), and four adjectives never appear in the fine-tuning data at all — only pretraining saw them;
+ * next-token prediction only, no labels anywhere. Downstream task (settings.task): "first-impression" (the CLI's), a
+ * binary classification of reviews with their verb cut off by the polarity of their FIRST clause ("the meal was tasty
+ * but bland" → positive), through a new classification head; "polarity" (the last clause's, which decides the verb) is
+ * the default, which the frozen LM already solves zero-shot (100 %). Why first-impression is a fair test of transfer:
+ *  - the labels never occur in pretraining, and the LM's own guess (the verb that comes next, zeroShot in the result)
+ *    agrees with the label on one-clause reviews only: about 50 %;
+ *  - the label needs composition the LM had to learn (adjective polarity, flipped by "not") and one it did not (which
+ *    clause comes first), and four adjectives never appear in the fine-tuning data at all — only pretraining saw them;
  *  - the same network trained from random weights on the same data (FROM_SCRATCH) is measured alongside, and a
  *    linear probe on the frozen features (HEAD_ONLY) shows how much the representation alone already gives.
  */
 import * as ag from "../autograd/tensor";
-import { HELD_OUT_ADJECTIVES, encode, pretrainingCorpus, reviewPolarity, type LabelledExample } from "../data/reviews";
+import { HELD_OUT_ADJECTIVES, encode, firstImpression, pretrainingCorpus, reviewPolarity, zeroShotAccuracy, type LabelledExample, type ReviewTask } from "../data/reviews";
 import { Transformer } from "../model/transformer";
 import { LINEAR_SITES } from "../model/config";
 import { initWeights, linearName, withClassifierHead } from "../model/weights";
@@ -25,6 +27,11 @@ import { FULL_FINE_TUNING, headParams, type MethodFamily, type MethodSpec } from
 import { loadPretrained, meanLmLoss, type PretrainResult } from "./pretrain";
 
 export interface SweepSettings {
+  /**
+   * The downstream task (src/data/reviews): "first-impression" (the mini-project's and the CLI's) or "polarity" (the
+   * default, kept for the workbooks whose figures were measured on it; the frozen LM solves it zero-shot).
+   */
+  task: ReviewTask;
   /** Seeds 0 … seeds−1; each seed draws its own training set, head, method initialisation and batch order. */
   seeds: number;
   trainSize: number;
@@ -42,6 +49,7 @@ export interface SweepSettings {
  * careful settings can be better than full fine-tuning" — and small enough for the whole sweep to take seconds.
  */
 export const DEFAULT_SWEEP_SETTINGS: SweepSettings = {
+  task: "polarity",
   seeds: 3,
   trainSize: 64,
   testSize: 300,
@@ -129,10 +137,15 @@ export interface FineTuneOutcome {
   model: Transformer;
 }
 
-/** Fine-tune one method with one seed on the review-polarity task. */
+/** The task's training and test sets of one seed. */
+export function taskData(settings: SweepSettings, seed: number) {
+  return (settings.task === "polarity" ? reviewPolarity : firstImpression)(settings.trainSize, settings.testSize, 100 + seed);
+}
+
+/** Fine-tune one method with one seed on the settings' task. */
 export function fineTune(method: MethodSpec, seed: number, settings: SweepSettings, pretrained: PretrainResult): FineTuneOutcome {
   const { config } = pretrained;
-  const data = reviewPolarity(settings.trainSize, settings.testSize, 100 + seed);
+  const data = taskData(settings, seed);
   const base = method.fromScratch ? initWeights(config, new Rng(500 + seed)) : pretrained.weights;
   const model = method.build(config, withClassifierHead(base, CLASSES, new Rng(seed)), new Rng(1000 + seed));
   const optimizer = new AdamW(model.parameters(), { lr: method.lr, weightDecay: 0 });
@@ -170,6 +183,8 @@ export function fineTune(method: MethodSpec, seed: number, settings: SweepSettin
 export interface SweepResult {
   settings: SweepSettings;
   pretrained: { lmLoss: number; verbAgreement: number; params: number };
+  /** The frozen pretrained LM with the template and label words (zeroShotAccuracy), on each seed's test set. */
+  zeroShot: Stats;
   runs: RunResult[];
   summary: MethodSummary[];
   /** The forgetting trade-off: the same methods at several learning rates (FORGETTING_TRADE_OFF). */
@@ -267,6 +282,7 @@ export function summarise(
   return {
     settings,
     pretrained: { lmLoss: meanLmLoss(pretrainedModel, forgetting), verbAgreement: pretrained.meta.verbAgreement, params: baseParams },
+    zeroShot: stats(Array.from({ length: settings.seeds }, (_, seed) => zeroShotAccuracy((ids) => pretrainedModel.lmLogits(ids), taskData(settings, seed).test))),
     runs,
     summary: methods.map(summarize),
     tradeOff: tradeOff.map(summarize),

@@ -39,11 +39,17 @@ function markdown(header: string[], rows: string[][], rightAligned: boolean[]): 
   return [line(header), line(rule), ...rows.map(line)].join("\n");
 }
 
-/** The seed's table in Markdown: | Method | Params | Accuracy | (accuracy in %, mean ± sample std over seeds). */
+export const ZERO_SHOT_LABEL = "Zero-shot (frozen LM, template + label words)";
+
+/**
+ * The seed's table in Markdown: | Method | Params | Accuracy | (accuracy in %, mean ± sample std over seeds), with the
+ * zero-shot baseline (nothing trained) as its first row.
+ */
 export function comparisonMarkdown(result: SweepResult): string {
+  const zeroShot = `${pct(result.zeroShot.mean)} ± ${pct(result.zeroShot.std)}`;
   return markdown(
     ["Method", "Params", "Accuracy (%)"],
-    comparisonRows(result).map((r) => [r.method, paramsText(r.params), accuracyText(r)]),
+    [[ZERO_SHOT_LABEL, "0", zeroShot], ...comparisonRows(result).map((r) => [r.method, paramsText(r.params), accuracyText(r)])],
     [false, true, true],
   );
 }
@@ -150,6 +156,14 @@ export function sweepFigures(result: SweepResult): SweepFigures {
         error_y: errorBars(points),
       })),
       ...references.map((s, i) => referenceLine(s, r0, r1, ["dash", "dot", "dashdot"][i % 3])),
+      {
+        type: "scatter",
+        mode: "lines",
+        name: `${ZERO_SHOT_LABEL} (${pct(result.zeroShot.mean)}%)`,
+        x: [r0, r1],
+        y: [100 * result.zeroShot.mean, 100 * result.zeroShot.mean],
+        line: { dash: "longdash" },
+      },
     ],
     layout: {
       title: { text: `Accuracy vs LoRA rank (mean ± std over ${n} seeds)` },
@@ -276,10 +290,11 @@ export function sweepHtml(result: SweepResult, figures: SweepFigures = sweepFigu
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}</style>
 ${plotlyLoaderHtml()}
 </head><body>
-<h1>PEFT comparison on the review-polarity task</h1>
+<h1>PEFT comparison on the ${escapeHtml(settings.task)} task</h1>
 <p>${escapeHtml(
     `A ${result.pretrained.params.toLocaleString("en-US")}-parameter transformer pretrained as a causal LM on a synthetic review language, ` +
       `fine-tuned on ${settings.trainSize} labelled reviews for ${settings.epochs} epochs; accuracy on ${settings.testSize} test reviews, ` +
+      `zero-shot (template + label words, nothing trained) ${pct(result.zeroShot.mean)} ± ${pct(result.zeroShot.std)} %, ` +
       `mean ± sample standard deviation over ${settings.seeds} seeds. Total time ${result.totalSeconds.toFixed(1)} s.`,
   )}</p>
 ${htmlTable(rows)}

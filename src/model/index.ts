@@ -4,3 +4,4 @@ export * from "./adaptation";
 export * from "./transformer";
 export * from "./checkpoint";
 export * from "./attention";
+export * from "./plug-in";

@@ -32,11 +32,14 @@ describe("peft-lab experiment rank-sweep", SPAWN_TIMEOUT, () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split("\n");
     expect(lines.slice(0, 2)).toEqual(["| Method | Params | Accuracy (%) |", "| ------ | -----: | -----------: |"]);
-    // Head: 32·2 + 2 = 66; LoRA r = 1 on q, v: 2 blocks × 2 × (32 + 32) + the head = 322.
-    expect(lines[2]).toMatch(/^\| Head only \(linear probe\) \| 66 \| \d+\.\d ± 0\.0 \|$/);
-    expect(lines[3]).toMatch(/^\| LoRA r=1 \(q,v\) \| 322 \| \d+\.\d ± 0\.0 \|$/);
+    // The zero-shot baseline trains nothing; head: 32·2 + 2 = 66; LoRA r = 1 on q, v: 2 blocks × 2 × (32 + 32) + the head = 322.
+    expect(lines[2]).toMatch(/^\| Zero-shot \(frozen LM, template \+ label words\) \| 0 \| \d+\.\d ± 0\.0 \|$/);
+    // The CLI's task is first-impression, where the LM's own guess is wrong on every contrast: about half right.
+    expect(Number(lines[2].split("|")[3].split("±")[0])).toBeLessThan(65);
+    expect(lines[3]).toMatch(/^\| Head only \(linear probe\) \| 66 \| \d+\.\d ± 0\.0 \|$/);
+    expect(lines[4]).toMatch(/^\| LoRA r=1 \(q,v\) \| 322 \| \d+\.\d ± 0\.0 \|$/);
     expect(lines.at(-1)).toMatch(/^2 runs \(\(2 methods\) × 1 seeds\) in \d+\.\d s on \d worker\(s\); wrote /);
-    expect(readFileSync(join(out, "table.md"), "utf8")).toContain(lines[3]);
+    expect(readFileSync(join(out, "table.md"), "utf8")).toContain(lines[4]);
     expect(JSON.parse(readFileSync(join(out, "table.json"), "utf8")).map((r: { params: number }) => r.params)).toEqual([66, 322]);
     expect(Object.keys(JSON.parse(readFileSync(join(out, "figures.json"), "utf8")))).toEqual([
       "accuracyVsRank",
@@ -59,5 +62,11 @@ describe("peft-lab experiment rank-sweep", SPAWN_TIMEOUT, () => {
     const run = await peftLab("experiment", "rank-sweep", "--methods", "lora-r3-qv");
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/unknown method "lora-r3-qv"/);
+  });
+
+  it("rejects an unknown task as a usage error", async () => {
+    const run = await peftLab("experiment", "rank-sweep", "--task", "sentiment");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--task must be "first-impression" or "polarity", got "sentiment"/);
   });
 });

@@ -9,9 +9,12 @@ import {
   VOCABULARY,
   decode,
   encode,
+  firstImpression,
   pretrainingCorpus,
   reviewPolarity,
+  zeroShotAccuracy,
 } from "../../src/data/reviews";
+import { Matrix } from "../../src/tensor/matrix";
 
 const has = (list: readonly string[], w: string) => list.includes(w);
 
@@ -95,5 +98,44 @@ describe("the review-polarity task", () => {
     expect(positives).toBeLessThan(0.6);
     const seen = new Set([...train, ...test].flatMap((e) => decode(e.ids)));
     for (const w of [...POSITIVE_VERBS, ...NEGATIVE_VERBS, ".", "i"]) expect(seen.has(w)).toBe(false);
+  });
+});
+
+describe("the first-impression task", () => {
+  const { train, test } = firstImpression(400, 400, 5);
+
+  it("labels each review with the polarity of its first clause, on reviewPolarity's reviews", () => {
+    const same = reviewPolarity(400, 400, 5);
+    [...train, ...test].forEach((e, i) => {
+      const words = decode(e.ids);
+      const but = words.indexOf("but");
+      expect(e.label).toBe(clausePolarity(words.slice(3, but < 0 ? undefined : but)));
+      expect(e.ids).toEqual([...same.train, ...same.test][i].ids);
+    });
+  });
+
+  it("disagrees with the last clause's polarity on every contrast, about half the reviews", () => {
+    const contrasts = test.filter((e) => decode(e.ids).includes("but"));
+    expect(contrasts.length / test.length).toBeGreaterThan(0.4);
+    expect(contrasts.length / test.length).toBeLessThan(0.6);
+    for (const e of contrasts) expect(e.label).toBe(1 - reviewPolarityOf(decode(e.ids)));
+  });
+});
+
+describe("zeroShotAccuracy", () => {
+  const positive = encode(POSITIVE_VERBS);
+  /** An "LM" whose next-token logits favour the positive verbs iff the review has an even number of words. */
+  const parityLm = (ids: number[]) => {
+    const logits = new Matrix(ids.length, VOCABULARY.length);
+    for (const id of positive) logits.set(ids.length - 1, id, (ids.length - 2) % 2 === 0 ? 1 : -1);
+    return logits;
+  };
+
+  it("reads the label words' probability after the template '<review> . i'", () => {
+    const examples = [encode(["the", "meal", "was", "good"]), encode(["the", "meal", "was", "not", "good"])].flatMap((ids) => [0, 1].map((label) => ({ ids, label })));
+    // Four words: positive verbs' mass 3e > negative 3·1 → says 1; five words: 3/e < 3 → says 0. Two of four right.
+    expect(zeroShotAccuracy(parityLm, examples)).toBe(0.5);
+    expect(zeroShotAccuracy(parityLm, [examples[1], examples[2]])).toBe(1);
+    expect(() => zeroShotAccuracy(parityLm, [])).toThrow(/no examples/);
   });
 });

@@ -10,7 +10,7 @@ import { DEFAULT_SWEEP_SETTINGS, fineTune, runSweep, stats } from "../../src/exp
 import { comparisonMarkdown, comparisonRows, sweepFigures, sweepHtml } from "../../src/experiments/report";
 
 const pretrained = loadPretrained();
-const short = { seeds: 2, trainSize: 24, testSize: 30, epochs: 1, batchSize: 8, clipNorm: 1, forgettingSentences: 10 };
+const short = { task: "first-impression" as const, seeds: 2, trainSize: 24, testSize: 30, epochs: 1, batchSize: 8, clipNorm: 1, forgettingSentences: 10 };
 
 describe("stats", () => {
   it("reports the mean and the sample standard deviation", () => {
@@ -40,8 +40,11 @@ describe("a shortened rank sweep", () => {
     const lines = comparisonMarkdown(result).split("\n");
     expect(lines[0]).toBe("| Method | Params | Accuracy (%) |");
     expect(lines[1]).toMatch(/^\| -+ \| -+: \| -+: \|$/);
-    expect(lines).toHaveLength(2 + methods.length);
-    lines.slice(2).forEach((line, i) => {
+    expect(lines).toHaveLength(3 + methods.length);
+    const [zeroShot, , zeroShotAccuracy] = lines[2].split("|").slice(1, -1).map((c) => c.trim());
+    expect(zeroShot).toMatch(/^Zero-shot/);
+    expect(Number(zeroShotAccuracy.split(" ± ")[0])).toBeCloseTo(100 * result.zeroShot.mean, 1);
+    lines.slice(3).forEach((line, i) => {
       const cells = line.split("|").slice(1, -1).map((c) => c.trim());
       expect(cells[0]).toBe(methods[i].label);
       expect(Number(cells[1].replace(/,/g, ""))).toBe(result.summary[i].params);
@@ -64,7 +67,7 @@ describe("a shortened rank sweep", () => {
     // The rank chart: LoRA (q,v) over the six ranks, three more LoRA target sets at r = 4, three reference lines.
     const qv = figures.accuracyVsRank.data.find((t) => t.name === "LoRA (q,v)")!;
     expect(qv.x).toEqual([1, 2, 4, 8, 16, 32]);
-    expect(figures.accuracyVsRank.data).toHaveLength(4 + 3);
+    expect(figures.accuracyVsRank.data).toHaveLength(4 + 3 + 1);
     // Forgetting: full fine-tuning and LoRA each over three learning rates (sorted), plus the sweep's points.
     const curves = figures.forgetting.data.filter((t) => String(t.name).endsWith("(lr sweep)"));
     expect(curves.map((t) => t.text)).toEqual([
@@ -120,6 +123,18 @@ describe("fine-tuning", () => {
     expect(full.accuracy - scratch.accuracy).toBeGreaterThanOrEqual(0.15);
     // …most of all on reviews with adjectives the fine-tuning data never showed (only pretraining saw them).
     expect(full.heldOutAccuracy).toBeGreaterThanOrEqual(0.8);
+  });
+});
+
+describe("the zero-shot baseline", () => {
+  it("is about chance on first impressions, where the LM's verb guess is the wrong answer on every contrast", () => {
+    const zeroShot = (task: "polarity" | "first-impression") => runSweep({ methods: [HEAD_ONLY], settings: { ...short, task, seeds: 1, testSize: 300 }, pretrained }).zeroShot.mean;
+    // The LM guesses the last clause's polarity (its verb agreement on held-out pretraining text is 100 %); about half the reviews are
+    // contrasts, where the first clause has the opposite polarity: ≈ 0.5·1 + 0.5·0.
+    expect(zeroShot("polarity")).toBeGreaterThan(0.95);
+    const first = zeroShot("first-impression");
+    expect(first).toBeGreaterThan(0.4);
+    expect(first).toBeLessThan(0.65);
   });
 });
 

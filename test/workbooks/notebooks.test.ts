@@ -36,7 +36,7 @@ const WORKBOOKS = [
  * Workbooks whose visible cells still import reference implementations from "peft-lab/instructor" (a mechanical
  * fix of the package split, issue 11A); their rewrites (issue 11B–D) remove it, and then their names leave this set.
  */
-const PENDING_SPLIT = new Set(["llm_finetuning_lecture.ipynb", "peft_lecture.ipynb", "stage9_exercises.ipynb"]);
+const PENDING_SPLIT = new Set(["peft_lecture.ipynb"]);
 
 function load(file: string): Notebook {
   return parseNotebook(readFileSync(join(__dirname, "../../notebooks", file), "utf8"), file);
