@@ -50,7 +50,7 @@ export async function run(): Promise<Section[]> {
 
   silenceServicesLogging();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "peft-lab-bench-grader-"));
-  const sandbox = createSandbox({ packageRoot: REPO, secrets: [], isolate: false });
+  const sandbox = createSandbox({ packageRoot: REPO, isolate: false });
   try {
     const instructor = path.join(REPO, "notebooks", "sheet4_peft.ipynb");
     const notebook = serializeNotebook(solvedNotebook(parseNotebook(fs.readFileSync(instructor, "utf8"), instructor)));

@@ -31,6 +31,10 @@ export interface StartServerOptions {
   python?: string;
   /** Extra environment for the server and so for every kernel it starts. */
   env?: Record<string, string>;
+  /** Start from an empty environment, not this process's: the server (and its kernels) get only `env`. */
+  cleanEnv?: boolean;
+  /** More `jupyter server` command-line arguments. */
+  args?: readonly string[];
   /** How long to wait for /api/status to answer. Default 60 s. */
   startTimeoutMs?: number;
   /** Run the server, and so every kernel, as this user (needs root); the grader's isolation of student code. */
@@ -158,11 +162,12 @@ export async function startJupyterServer(options: StartServerOptions): Promise<J
     "--ServerApp.iopub_data_rate_limit=0",
     "--ServerApp.iopub_msg_rate_limit=0",
     ...(isRoot() && !options.user ? ["--allow-root"] : []),
+    ...(options.args ?? []),
   ];
   const [command, argv] = options.python ? [options.python, ["-m", "jupyter", ...args]] : ["jupyter", args];
   const child = spawn(command, argv, {
     cwd: rootDir,
-    env: { ...process.env, ...options.env },
+    env: { ...(options.cleanEnv ? {} : process.env), ...options.env },
     ...options.user,
     // Own process group, so stop() can take down anything the server leaves behind.
     detached: true,
