@@ -281,6 +281,8 @@ function launcherScript(l: Launcher, spec: KernelSpec, program: string, binds: r
     ...l.cgroups.map((c) => `echo $$ > ${quote(c)}/"job-$id"/cgroup.procs`),
     `for arg; do shift; [ "$arg" = "$conn" ] && arg=${KERNEL_CONNECTION_FILE}; set -- "$@" "$arg"; done`,
     'exec 3<"$conn"',
+    "# Jupyter interrupts a kernel with SIGINT to its process group: only the kernel itself may act on it, not bwrap.",
+    "trap '' INT",
     `exec prlimit ${rlimits.join(" ")} -- ${l.asRoot ? 'setpriv --reuid="$id" --regid="$id" --clear-groups -- ' : ""}\\`,
     `  ${bwrap.join(" ")} \\`,
     `  --bind "$job" "$job" --chdir "$job" --ro-bind-data 3 ${KERNEL_CONNECTION_FILE} -- ${quote(program)} "$@"`,

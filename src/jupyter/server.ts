@@ -46,10 +46,12 @@ const KERNEL_POLL_SECONDS = 0.5;
 /**
  * How long a new kernel connection waits for the kernel's first kernel_info reply (jupyter_server's default: 60 s).
  * tslab now and then never answers that first request (measured here: about 1 start in 40); the server then sat the
- * whole minute before it went on to its nudge, which asks every 0.5 s and gets an answer at once. Only the
- * connection handler reads this setting: waiting for a restarted kernel keeps MappingKernelManager's 60 s.
+ * whole minute before it went on to its nudge, which asks every 0.5 s and gets an answer at once. But a kernel that
+ * is merely slow to start must not miss the window: past it, jupyter_server 1.23 drops the connection's channels
+ * for good (measured: 3 kernels started at once at load 10 took 6 s, and with a 5 s window none of them ever
+ * answered). Only the connection handler reads this setting: a restarted kernel keeps MappingKernelManager's 60 s.
  */
-const FIRST_KERNEL_INFO_SECONDS = 5;
+const FIRST_KERNEL_INFO_SECONDS = 30;
 
 export function makeSettings(baseUrl: string, token: string): ServerConnection.ISettings {
   return ServerConnection.makeSettings({
