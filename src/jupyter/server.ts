@@ -37,8 +37,6 @@ export interface StartServerOptions {
   args?: readonly string[];
   /** How long to wait for /api/status to answer. Default 60 s. */
   startTimeoutMs?: number;
-  /** Run the server, and so every kernel, as this user (needs root); the grader's isolation of student code. */
-  user?: { uid: number; gid: number };
 }
 
 /** How often the server checks that a kernel process is alive (jupyter_client's default is 3 s). */
@@ -149,7 +147,6 @@ export async function startJupyterServer(options: StartServerOptions): Promise<J
     IdentityProvider: { token },
   };
   fs.writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
-  if (options.user) for (const p of [configDir, configFile]) fs.chownSync(p, options.user.uid, options.user.gid);
 
   const args = [
     "server",
@@ -163,14 +160,13 @@ export async function startJupyterServer(options: StartServerOptions): Promise<J
     // The rate limits drop output depending on timing; runNotebook caps output size itself.
     "--ServerApp.iopub_data_rate_limit=0",
     "--ServerApp.iopub_msg_rate_limit=0",
-    ...(isRoot() && !options.user ? ["--allow-root"] : []),
+    ...(isRoot() ? ["--allow-root"] : []),
     ...(options.args ?? []),
   ];
   const [command, argv] = options.python ? [options.python, ["-m", "jupyter", ...args]] : ["jupyter", args];
   const child = spawn(command, argv, {
     cwd: rootDir,
     env: { ...(options.cleanEnv ? {} : process.env), ...options.env },
-    ...options.user,
     // Own process group, so stop() can take down anything the server leaves behind.
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
