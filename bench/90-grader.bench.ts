@@ -44,13 +44,13 @@ async function seconds(fn: () => Promise<unknown> | unknown): Promise<number> {
 
 export async function run(): Promise<Section[]> {
   const title = `Autograder: seconds per submission (sheet 4 workbook, ${STUDENTS} students)`;
-  const columns = ["engine", "s / submission", "samples", "vs nbconvert", "steady s / submission", "vs nbconvert"];
+  const columns = ["engine", "s / submission", "samples", "vs nbconvert", "steady s / submission", "vs nbconvert", "load"];
   const missing = jupyterMissing();
   if (missing) return [{ title, columns, rows: [], notes: [`skipped: ${missing}`] }];
 
   silenceServicesLogging();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "peft-lab-bench-grader-"));
-  const sandbox = createSandbox({ packageRoot: REPO, secrets: [], isolate: false });
+  const sandbox = createSandbox({ packageRoot: REPO, isolate: false });
   try {
     const instructor = path.join(REPO, "notebooks", "sheet4_peft.ipynb");
     const notebook = serializeNotebook(solvedNotebook(parseNotebook(fs.readFileSync(instructor, "utf8"), instructor)));
@@ -66,6 +66,8 @@ export async function run(): Promise<Section[]> {
     interface Sample {
       whole: number;
       steady: number;
+      /** The machine's 1-minute load average when the run ended (the machine is shared). */
+      load: number;
     }
     let outRun = 0;
     const grade = async (jobs: number): Promise<Sample> => {
@@ -84,7 +86,7 @@ export async function run(): Promise<Section[]> {
           },
         }),
       );
-      return { whole: whole / STUDENTS, steady: (finished[finished.length - 1] - finished[0]) / 1000 / (finished.length - 1) };
+      return { whole: whole / STUDENTS, steady: (finished[finished.length - 1] - finished[0]) / 1000 / (finished.length - 1), load: os.loadavg()[0] };
     };
 
     // nbconvert in a folder where "peft-lab" resolves (the kernel runs in the notebook's folder).
@@ -105,7 +107,7 @@ export async function run(): Promise<Section[]> {
           if (r.status !== 0) failures.push(`${path.basename(file)}: ${(r.stderr ?? "").trim().split("\n").pop()}`);
         }
       });
-      return { whole: whole / STUDENTS, steady: whole / STUDENTS };
+      return { whole: whole / STUDENTS, steady: whole / STUDENTS, load: os.loadavg()[0] };
     };
 
     // Other processes share the machine: the engines take turns, round after round, and each keeps its median.
@@ -135,9 +137,10 @@ export async function run(): Promise<Section[]> {
           `${fixed(whole[0] / whole[e])}×`,
           fixed(steady[e]),
           `${fixed(steady[0] / steady[e])}×`,
+          samples[e].map((x) => x.load.toFixed(1)).join(" "),
         ]),
         notes: [
-          `median over ${ROUNDS} rounds, the engines taking turns; each sample is the wall time of a whole run divided by the ${STUDENTS} submissions`,
+          `median over ${ROUNDS} rounds, the engines taking turns; each sample is the wall time of a whole run divided by the ${STUDENTS} submissions; load: the 1-minute load average at the end of each sample`,
           "steady: the time between the first and the last graded submission over the submissions between them — what each of hundreds more would cost",
           "peft-lab's time includes starting and stopping its Jupyter server, restoring the test cells, the probes and the text files",
           "nbconvert starts Python and a kernel per notebook, one after the other; the grader keeps one server and a warm kernel per worker (started, and peft-lab imported in it, while the workers run)",

@@ -20,7 +20,7 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 20 ] || die "Node.js >= 20 is required, found $(node --version)"
 
 # --- 1. apt --------------------------------------------------------------------------------------
-APT_PACKAGES=(jupyter-server jupyter-notebook python3-nbconvert python3-nbclient jupyter-client chromium python3-numpy)
+APT_PACKAGES=(jupyter-server jupyter-notebook python3-nbconvert python3-nbclient jupyter-client chromium python3-numpy bubblewrap)
 install_apt() {
   if [ "${PEFT_LAB_SKIP_APT:-}" = 1 ]; then say "PEFT_LAB_SKIP_APT=1: not using apt"; return; fi
   if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then

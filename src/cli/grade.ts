@@ -26,7 +26,7 @@ interface GradeCliOptions {
   regrade?: boolean;
   solutions: string;
   notebooks: string;
-  isolate: boolean;
+  unsafeNoIsolation?: boolean;
   progress: boolean;
   course?: string;
 }
@@ -72,7 +72,7 @@ export function register(program: Command): void {
     .option("--regrade", "grade again what the gradebook already holds")
     .option("--solutions <dir>", "where solutions/<assignment>/grading.ts are", "solutions")
     .option("--notebooks <dir>", "where the instructor notebooks are", "notebooks")
-    .option("--no-isolate", "when root, run kernels as root instead of the peftlab-grader user")
+    .option("--unsafe-no-isolation", "grade without isolating kernels (where the machine cannot isolate them): for trusted work only")
     .option("--course <file>", "course.json or course.yml: roster (missing submissions score 0), due dates, late policies")
     .option("--no-progress", "no progress bar")
     .action(async (dir: string, options: GradeCliOptions, command: Command) => {
@@ -111,7 +111,7 @@ export function register(program: Command): void {
           kernelMemoryMb: options.kernelMemory,
           seed: options.seed,
           regrade: options.regrade,
-          isolate: options.isolate,
+          isolate: !options.unsafeNoIsolation,
           course,
           onEvent,
           signal: abort.signal,

@@ -44,11 +44,11 @@ export function solvedNotebook(instructor: Notebook): Notebook {
   return nb;
 }
 
-function code(source: string): Cell {
+export function code(source: string): Cell {
   return { cell_type: "code", metadata: {}, source: toSourceLines(source), outputs: [], execution_count: null };
 }
 
-function cellIndex(nb: Notebook, id: string): number {
+export function cellIndex(nb: Notebook, id: string): number {
   const i = nb.cells.findIndex((c) => nbgraderOf(c)?.grade_id === id);
   if (i < 0) throw new Error(`demo: ${NOTEBOOK} has no cell "${id}"`);
   return i;
@@ -60,7 +60,7 @@ function setSource(nb: Notebook, id: string, edit: (source: string) => string): 
 }
 
 /** Inserts cells after the cell with this grade_id. */
-function insertAfter(nb: Notebook, id: string, ...cells: Cell[]): void {
+export function insertAfter(nb: Notebook, id: string, ...cells: Cell[]): void {
   nb.cells.splice(cellIndex(nb, id) + 1, 0, ...cells);
 }
 

@@ -112,6 +112,8 @@ function seedFrom(...parts: string[]): number {
 export interface NotebookRunOptions {
   /** The kernel to run in, asked for only when the notebook is run (a readable notebook of the right kernel). */
   kernel: () => WarmKernel;
+  /** Why the submitted notebook was not read (a link, not a regular file), when it was not. */
+  rejected?: string;
   seed: string;
   cellTimeoutMs?: number;
   notebookTimeoutMs?: number;
@@ -213,7 +215,7 @@ export function publicCheckNote(run: CellRun | undefined): string | undefined {
 export async function gradeNotebook(prepared: PreparedAssignment, file: string | undefined, options: NotebookRunOptions): Promise<NotebookGrade> {
   const { released, notebookFile } = prepared;
   if (!released || !notebookFile) return { items: [], notes: [] };
-  if (!file) return { items: zeroItems(prepared, `${notebookFile} was not submitted`), notes: [] };
+  if (!file) return { items: zeroItems(prepared, options.rejected ?? `${notebookFile} was not submitted`), notes: [] };
   let student: Notebook;
   try {
     const size = fs.statSync(file).size;

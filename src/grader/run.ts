@@ -18,12 +18,12 @@ import type { Course } from "../course/course";
 import { courseFeedback, courseGrades, courseGradesCsv, recordSubmissionTimes, rosterNotes, type CourseGrades, type SubmissionTimes } from "../course/grades";
 import { connectToServer, startJupyterServer, type JupyterConnection, type JupyterServer } from "../jupyter";
 import { writeNotebook } from "../nbgrader/io";
-import { discoverSubmissions, expectedFiles, type Submission } from "./discover";
+import { copySubmission, discoverSubmissions, expectedFiles, type Submission } from "./discover";
 import { Gradebook, type StoredAttempt } from "./gradebook";
 import { KernelPool, startKernel, warmUpCode, type WarmKernel } from "./kernels";
 import { gradeNotebook, InfrastructureError, prepareAssignment, type PreparedAssignment } from "./notebook";
 import { feedbackHtml, gradesCsv, manualQueueCsv, type CourseFeedback } from "./report";
-import { createSandbox, type Sandbox } from "./sandbox";
+import { cleanUpSandbox, createSandbox, type Sandbox } from "./sandbox";
 import { loadAssignments, SpecError } from "./spec";
 import { attemptTotals, check, roundPoints, scoredItem, type AttemptResult, type ItemResult } from "./types";
 
@@ -52,7 +52,7 @@ export interface GradeOptions {
   seed?: string;
   /** Grade again what the gradebook already holds (a new attempt each). */
   regrade?: boolean;
-  /** Run kernels as the unprivileged grading user when root (default true). */
+  /** Isolate each kernel (default true); false grades unconfined, for trusted work only (--unsafe-no-isolation). */
   isolate?: boolean;
   /** Roster, due dates and late policies: every roster student gets a row, late work is penalised. */
   course?: Course;
@@ -146,7 +146,7 @@ function takeLock(outDir: string): { file: string; notes: string[]; update(lock:
       if (old.serverPid && left.includes(old.serverPid)) {
         notes.push(`stopped the Jupyter server (pid ${old.serverPid}) of an earlier run that did not finish, and its ${left.length - 1} kernel process(es)`);
       }
-      fs.rmSync(old.sandbox, { recursive: true, force: true });
+      cleanUpSandbox(old.sandbox);
     }
     notes.push(`an earlier run (pid ${old?.pid ?? "unknown"}) did not finish; its finished grades are kept and the rest is graded now`);
   }
@@ -177,7 +177,7 @@ function submissionHash(sub: Submission, prepared: PreparedAssignment): string {
 function gradeTextFile(prepared: PreparedAssignment, sub: Submission, name: string): ItemResult {
   const spec = prepared.spec.textFiles!.find((t) => t.file === name)!;
   const file = sub.files.get(name);
-  if (!file) return scoredItem(name, "text", spec.points, [check(name, false, `${name} was not submitted`)]);
+  if (!file) return scoredItem(name, "text", spec.points, [check(name, false, sub.rejected.get(name) ?? `${name} was not submitted`)]);
   const size = fs.statSync(file).size;
   if (size > MAX_TEXT_BYTES) return scoredItem(name, "text", spec.points, [check(name, false, `${name} is ${size} bytes; the format fits in a few hundred`)]);
   try {
@@ -222,7 +222,8 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRunR
 
   const prepared = loadAssignments(solutionsDir, notebooksDir).map(prepareAssignment);
   const byName = new Map(prepared.map((p) => [p.spec.assignment, p]));
-  const { submissions, problems } = discoverSubmissions(submissionsDir, prepared);
+  const discovered = discoverSubmissions(submissionsDir, prepared);
+  const { problems } = discovered;
 
   fs.mkdirSync(outDir, { recursive: true, mode: 0o700 });
   const lock = takeLock(outDir);
@@ -234,7 +235,10 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRunR
   const notes = [...lock.notes];
   let sandbox: Sandbox | undefined;
   let server: JupyterServer | undefined;
+  // Graded from private copies of the submitted files, outside every kernel's reach.
+  const copies = fs.mkdtempSync(path.join(os.tmpdir(), "peft-lab-submissions-"));
   try {
+    const submissions = discovered.submissions.map((s, i) => copySubmission(s, path.join(copies, String(i))));
     const runId = gradebook.startRun(seed, {
       submissionsDir,
       jobs: options.jobs ?? 1,
@@ -268,13 +272,12 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRunR
       } else {
         sandbox = createSandbox({
           packageRoot,
-          secrets: [solutionsDir, notebooksDir, submissionsDir, outDir],
           isolate: options.isolate,
           kernelMemoryMb: options.kernelMemoryMb,
         });
         lock.update({ sandbox: sandbox.root });
         notes.push(...sandbox.notes);
-        server = await startJupyterServer({ rootDir: sandbox.root, env: sandbox.env, user: sandbox.user });
+        server = await startJupyterServer({ rootDir: sandbox.root, env: sandbox.env, cleanEnv: true, args: sandbox.serverArgs });
         lock.update({ serverPid: server.pid });
         // Stopping the server ends the kernels at once; their submissions are then not recorded (see gradeOne).
         const started = server;
@@ -318,6 +321,7 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRunR
         if (assignment.notebookFile) {
           nb = await gradeNotebook(assignment, nbFile, {
             kernel: () => (kernel = poolFor(server, assignment).take()),
+            rejected: assignment.notebookFile ? sub.rejected.get(assignment.notebookFile) : undefined,
             seed: submissionSeed,
             cellTimeoutMs: options.cellTimeoutMs,
             notebookTimeoutMs: options.notebookTimeoutMs,
@@ -357,7 +361,8 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRunR
         failed.push({ student: sub.student, assignment: sub.assignment, error: message });
         emit({ kind: "done", student: sub.student, assignment: sub.assignment, status: "failed", detail: message });
       } finally {
-        if (kernel && sandbox) sandbox.removeJob(path.posix.dirname(kernel.path));
+        const left = kernel && sandbox ? sandbox.removeJob(path.posix.dirname(kernel.path)) : 0;
+        if (left > 0) notes.push(`${sub.student}/${sub.assignment}: ${left} process(es) of its kernel were still running after the kernel stopped; killed`);
       }
     };
 
@@ -404,6 +409,7 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRunR
   } finally {
     await server?.stop();
     sandbox?.dispose();
+    fs.rmSync(copies, { recursive: true, force: true });
     gradebook.close();
     fs.rmSync(lock.file, { force: true });
   }

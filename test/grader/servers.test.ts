@@ -47,7 +47,7 @@ describeJupyter("grading on existing Jupyter servers", () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "grader-servers-"));
     // Two servers, each rooted where "peft-lab" resolves, as an instructor would set them up.
     for (let i = 0; i < 2; i++) {
-      const sandbox = createSandbox({ packageRoot: repoRoot, secrets: [], isolate: false });
+      const sandbox = createSandbox({ packageRoot: repoRoot, isolate: false });
       sandboxes.push(sandbox);
       servers.push(await startJupyterServer({ rootDir: sandbox.root }));
     }
