@@ -4,7 +4,8 @@
 //
 // It writes <dir>/node_modules/peft-lab/package.json whose main/types point at dist/ instead of a
 // symlink node_modules/peft-lab -> .., which would make node_modules contain itself (an endless
-// tree for anything that walks it). Runs as npm's postinstall and from scripts/setup.sh; idempotent.
+// tree for anything that walks it). Runs as npm's postinstall and from scripts/setup.sh; idempotent. In an
+// installed copy (below a node_modules folder) the postinstall does nothing.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -46,5 +47,10 @@ function linkSelf(dir) {
   return stubDir;
 }
 
-const target = process.argv[2] ?? repo;
-console.log(`link-self: ${linkSelf(target)} -> ${path.join(repo, pkg.main)}`);
+const target = process.argv[2];
+if (target === undefined && repo.split(path.sep).includes("node_modules")) {
+  // npm's postinstall of an installed copy (a dependency, or npm install -g): npm's own node_modules/peft-lab
+  // already resolves; a link there would point the package at itself.
+  process.exit(0);
+}
+console.log(`link-self: ${linkSelf(target ?? repo)} -> ${path.join(repo, pkg.main)}`);

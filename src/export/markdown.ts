@@ -44,10 +44,20 @@ function plainText(tokens: readonly MarkdownIt.Token[]): string {
 /** `html: false` for text someone else wrote (a student's answer): raw HTML shows as text. */
 function createMarkdown(html = true): Markdown {
   const md = new MarkdownIt({ html, linkify: false, highlight: (code, lang) => highlightCode(code, lang) });
-  // The plugin turns what KaTeX throws into a katex-error element (checkTypeset raises it); KaTeX must throw for
-  // every problem (with throwOnError false it draws an unknown command in red instead), and the plugin must not
-  // log (it does when its own throwOnError is set).
-  const throwingKatex = { ...katex, renderToString: (latex: string, options?: katex.KatexOptions) => katex.renderToString(latex, { ...options, throwOnError: true }) };
+  // The plugin turns what KaTeX throws into a katex-error element; the error is recorded here, before the plugin
+  // HTML-escapes it, and raised by `typeset`. KaTeX must throw for every problem (with throwOnError false it draws
+  // an unknown command in red instead), and the plugin must not log (it does when its own throwOnError is set).
+  const throwingKatex = {
+    ...katex,
+    renderToString: (latex: string, options?: katex.KatexOptions) => {
+      try {
+        return katex.renderToString(latex, { ...options, throwOnError: true });
+      } catch (err) {
+        typesetErrors.push(`cannot typeset ${latex}: ${String(err)}`);
+        throw err;
+      }
+    },
+  };
   md.use(markdownItKatex, { ...KATEX_OPTIONS, throwOnError: false, katex: throwingKatex });
   md.use(markdownItAnchor, { level: [1, 2, 3, 4], tabIndex: false });
   // After the anchors exist: record each heading with its rendered content for the table of contents.
@@ -71,14 +81,23 @@ function createMarkdown(html = true): Markdown {
 }
 
 let markdown: Markdown | undefined;
+/** What KaTeX threw during the current render, as plain text. */
+const typesetErrors: string[] = [];
 
 /**
- * Markdown → HTML. The KaTeX plugin turns a formula it cannot parse into a `katex-error` element instead of
- * failing; that is bad input here, so it is raised with the formula.
+ * Runs one render and raises the first formula KaTeX could not parse: the plugin would put a `katex-error`
+ * element in the page instead of failing, and that is bad input here.
  */
+function typeset(render: (md: Markdown) => string, md: Markdown = (markdown ??= createMarkdown())): string {
+  typesetErrors.length = 0;
+  const html = render(md);
+  if (typesetErrors.length > 0) throw new RenderError(typesetErrors[0]);
+  return html;
+}
+
+/** Markdown → HTML. */
 export function renderMarkdown(text: string, env: PageEnv = newPageEnv()): string {
-  markdown ??= createMarkdown();
-  return checkTypeset(markdown.render(text, env));
+  return typeset((md) => md.render(text, env));
 }
 
 let untrustedMarkdown: Markdown | undefined;
@@ -90,23 +109,12 @@ let untrustedMarkdown: Markdown | undefined;
  */
 export function renderUntrustedMarkdown(text: string): string {
   untrustedMarkdown ??= createMarkdown(false);
-  return checkTypeset(untrustedMarkdown.render(text, newPageEnv()));
+  return typeset((md) => md.render(text, newPageEnv()), untrustedMarkdown);
 }
 
 /** One line of markdown without a paragraph around it (a heading's text in the index). */
 export function renderInlineMarkdown(text: string): string {
-  markdown ??= createMarkdown();
-  return checkTypeset(markdown.renderInline(text, newPageEnv()));
-}
-
-function checkTypeset(html: string): string {
-  const bad = /class="(?:katex-block )?katex-error" title="([^"]*)">([^<]*)</.exec(html);
-  if (bad) throw new RenderError(`cannot typeset ${decodeEntities(bad[1])}: ${decodeEntities(bad[2])}`);
-  return html;
-}
-
-function decodeEntities(text: string): string {
-  return text.replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+  return typeset((md) => md.renderInline(text, newPageEnv()));
 }
 
 /** One formula, display style (text/latex outputs). */

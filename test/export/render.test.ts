@@ -32,6 +32,21 @@ describe("markdown with math", () => {
     );
     expect(() => renderNotebook(nb, "sheet.ipynb")).toThrow(/^sheet\.ipynb, cell 2 \(id bad-math\): cannot typeset \\notacommand x/);
   });
+
+  it("shows quotes, < and > of the formula and of KaTeX's message as typed, not as HTML entities", () => {
+    // KaTeX's message quotes the token it expected; the plugin HTML-escapes both (' as &#039;) for its error element.
+    const message = (() => {
+      try {
+        renderMarkdown("bad: $f' < \\frac{\\text{\"a>b\"}}{$");
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return "no error";
+    })();
+    expect(message).toContain(`cannot typeset f' < \\frac{\\text{"a>b"}}{: ParseError: KaTeX parse error: `);
+    expect(message).toContain("expected '}' at end of input");
+    expect(message).not.toMatch(/&#|&amp;|&lt;|&quot;/);
+  });
 });
 
 describe("outputs", () => {
