@@ -90,14 +90,7 @@ export interface ManualQueueEntry {
 }
 
 /** A written answer of a current attempt, with the manual grade a person gave it (points null until then). */
-export interface ManualItem {
-  attemptId: number;
-  student: string;
-  assignment: string;
-  itemId: string;
-  maxPoints: number;
-  answer: string;
-  rubric: string;
+export interface ManualItem extends ManualQueueEntry {
   points: number | null;
   comment: string;
   gradedAt: string | null;

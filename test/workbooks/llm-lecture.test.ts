@@ -16,7 +16,7 @@ import * as peft from "../../src/peft";
 import * as projection from "../../src/projection";
 import { Matrix } from "../../src/tensor/matrix";
 import { Rng } from "../../src/tensor/random";
-import * as trainArea from "../../src/train";
+import * as studentSurface from "../../src";
 import * as lecture from "../../solutions/llm_finetuning_lecture";
 
 const FILE = "llm_finetuning_lecture.ipynb";
@@ -39,9 +39,9 @@ describe(`notebooks/${FILE}, released`, () => {
     for (const s of code(student.cells)) expect(s).not.toMatch(/peft-lab\/|require\(/);
   });
 
-  it("cannot take Task B's per-class sampling from the library: the trainer area does not export it", () => {
-    expect(Object.keys(trainArea)).toContain("fewShotFineTune");
-    expect(Object.keys(trainArea)).not.toContain("demonstrationsPerClass");
+  it("cannot take Task B's per-class sampling from the library: the student surface does not export it", () => {
+    expect(Object.keys(studentSurface)).toContain("fewShotFineTune");
+    expect(Object.keys(studentSurface)).not.toContain("demonstrationsPerClass");
   });
 
   it("runs the few-shot comparison and the demonstrations on the mixed-review task, with the zero-shot baseline", () => {
