@@ -59,12 +59,12 @@ function chartTraceCounts(nb: Notebook): number[] {
 
 /** Formulas the page must show typeset: $…$ and $$…$$ in markdown cells (outside code) and text/latex outputs. */
 function formulaCount(nb: Notebook): number {
-  // Inline math may run over a soft line break (not a blank line), as in markdown.
+  // Inline math and code spans may run over a soft line break (not a blank line), as in markdown.
   const math = /\$\$[\s\S]+?\$\$|\$(?:[^$\n]|\n(?!\n))+?\$/g;
   let count = 0;
   for (const cell of nb.cells) {
     if (cell.cell_type === "markdown") {
-      count += sourceText(cell.source).replace(/```[\s\S]*?```/g, "").replace(/`[^`\n]*`/g, "").match(math)?.length ?? 0;
+      count += sourceText(cell.source).replace(/```[\s\S]*?```/g, "").replace(/`(?:[^`\n]|\n(?!\n))*`/g, "").match(math)?.length ?? 0;
     } else if (cell.cell_type === "code") {
       count += cell.outputs.filter((o) => (o.output_type === "display_data" || o.output_type === "execute_result") && "text/latex" in o.data).length;
     }

@@ -198,9 +198,11 @@ describeJupyter("grading a submission that calls the library", () => {
     const scores = (m: Map<string, ItemResult>, ids: string[]) => ids.map((id) => m.get(id)!.points);
     expect(scores(sheet4, ["p1_counts_test", "p1_budget_test", "e2_model_test", "e2_bitfit_test", "e2_lora_test"])).toEqual([0, 0, 0, 3, 3]);
     expect(scores(ml, ["projection_losses_test", "attention_step_test", "layer_output_test"])).toEqual([0, 0, 0]);
-    // The library calls did compute right answers in the kernel (their public self-checks passed): the 0 is the check's.
-    for (const id of ["p1_counts_test", "p1_budget_test", "e2_model_test"]) expect(sheet4.get(id)!.notes, id).toEqual([]);
-    for (const id of ["projection_losses_test", "attention_step_test", "layer_output_test"]) expect(ml.get(id)!.notes, id).toEqual([]);
+    // Two locks: the reference modules are not in the sandbox's student package (the closure of dist/index.js), so
+    // the library calls fail in the kernel too; the delegation check is what names the reason, from the source alone.
+    for (const [m, id] of [...["p1_counts_test", "p1_budget_test", "e2_model_test"].map((id) => [sheet4, id] as const), ...["projection_losses_test", "attention_step_test", "layer_output_test"].map((id) => [ml, id] as const)]) {
+      expect(m.get(id)!.notes.join(" "), id).toMatch(/Cannot find (name|module)/);
+    }
     const messages = (item: ItemResult) => item.checks.map((c) => c.message);
     expect(messages(sheet4.get("p1_counts_test")!)).toEqual(
       ["loraParams", "softPromptParams", "adapterParams", "ia3Params"].map(

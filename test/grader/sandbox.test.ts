@@ -36,7 +36,9 @@ describe("createSandbox", () => {
     expect(fs.existsSync(path.join(pkg, "dist", "index.d.ts"))).toBe(true);
     expect(fs.existsSync(path.join(pkg, "dist", "cli"))).toBe(false);
     expect(fs.existsSync(path.join(pkg, "dist", "grader"))).toBe(false);
-    expect(fs.readdirSync(pkg).sort()).toEqual(["dist", "package.json"]);
+    // checkpoints/: the pretrained course LM that stage9's mini-project loads (data beside dist/, as in the repository).
+    expect(fs.readdirSync(pkg).sort()).toEqual(["checkpoints", "dist", "package.json"]);
+    expect(fs.readdirSync(path.join(pkg, "checkpoints"))).toEqual(fs.readdirSync(path.join(repo, "checkpoints")));
     const closure = moduleClosure(repo);
     expect(closure.files).toContain("dist/index.js");
     expect(closure.files.some((f) => f.startsWith("dist/cli/"))).toBe(false);

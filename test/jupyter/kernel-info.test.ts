@@ -1,7 +1,8 @@
 /**
  * A kernel that never answers its first kernel_info request, as tslab now and then does (the server then logs
- * "Timeout waiting for kernel_info reply"): starting it must not wait out jupyter_server's default minute, and
- * the runner must get its answer by asking again. The kernel is ipykernel with that one request dropped; its
+ * "Timeout waiting for kernel_info reply"): starting it must not wait out jupyter_server's default minute (the
+ * server gives up on that first reply after FIRST_KERNEL_INFO_SECONDS, 30 s, so the limit here is 45 s), and the
+ * runner must get its answer by asking again. The kernel is ipykernel with that one request dropped; its
  * Python is the one the installed python3 kernel runs on (Debian's Jupyter brings ipykernel).
  */
 import { spawnSync } from "node:child_process";
@@ -57,14 +58,14 @@ describeJupyter("a kernel whose first kernel_info reply never comes", () => {
     rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
-  it("starts and runs a cell well inside a start-up limit shorter than the server's default minute", async () => {
+  it("starts and runs a cell inside a start-up limit shorter than the server's default minute", async () => {
     const notebook = {
       nbformat: 4,
       nbformat_minor: 5,
       metadata: { kernelspec: { name: KERNEL, display_name: KERNEL, language: "python" } },
       cells: [{ cell_type: "code" as const, id: "c1", metadata: {}, source: "print(6 * 7)", outputs: [], execution_count: null }],
     };
-    const run = await runNotebook(notebook, { connection: server!, path: "lost.ipynb", kernelStartTimeoutMs: 30_000 });
+    const run = await runNotebook(notebook, { connection: server!, path: "lost.ipynb", kernelStartTimeoutMs: 45_000 });
     expect(run.cells.map((c) => [c.status, c.message])).toEqual([["ok", ""]]);
     expect(run.cells[0].outputs).toEqual([{ output_type: "stream", name: "stdout", text: "42\n" }]);
   }, 90_000);
