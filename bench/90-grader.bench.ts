@@ -2,7 +2,8 @@
  * The autograder's speed: seconds per submission of a full sheet-4 workbook (plus its two text files) graded by
  * `peft-lab grade` at --jobs 1 and --jobs 2, next to `jupyter nbconvert --to notebook --execute` on the same
  * notebooks — the engine nbgrader's autograde uses, one kernel per notebook, one notebook at a time. Both use the
- * tslab kernel; the grader also restores the test cells and runs its probes. Needs Jupyter with tslab.
+ * tslab kernel; the grader also restores the test cells and runs its probes. Isolated (bubblewrap) and unconfined
+ * grading side by side give what the sandbox costs. Needs Jupyter with tslab.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -70,7 +71,7 @@ export async function run(): Promise<Section[]> {
       load: number;
     }
     let outRun = 0;
-    const grade = async (jobs: number): Promise<Sample> => {
+    const grade = async (jobs: number, isolate = true): Promise<Sample> => {
       const finished: number[] = [];
       const whole = await seconds(() =>
         gradeSubmissions({
@@ -80,6 +81,7 @@ export async function run(): Promise<Section[]> {
           notebooksDir: path.join(REPO, "notebooks"),
           packageRoot: REPO,
           jobs,
+          isolate,
           seed: "bench",
           onEvent: (e) => {
             if (e.kind === "done") finished.push(performance.now());
@@ -115,6 +117,8 @@ export async function run(): Promise<Section[]> {
       ["jupyter nbconvert --to notebook --execute", nbconvert],
       ["peft-lab grade --jobs 1", () => grade(1)],
       ["peft-lab grade --jobs 2", () => grade(2)],
+      // What isolation costs: the same run with kernels unconfined (trusted work only).
+      ["peft-lab grade --jobs 1 --unsafe-no-isolation", () => grade(1, false)],
     ];
     const samples = engines.map((): Sample[] => []);
     for (let round = 0; round < ROUNDS; round++) {
@@ -143,6 +147,7 @@ export async function run(): Promise<Section[]> {
           `median over ${ROUNDS} rounds, the engines taking turns; each sample is the wall time of a whole run divided by the ${STUDENTS} submissions; load: the 1-minute load average at the end of each sample`,
           "steady: the time between the first and the last graded submission over the submissions between them — what each of hundreds more would cost",
           "peft-lab's time includes starting and stopping its Jupyter server, restoring the test cells, the probes and the text files",
+          `isolation (bubblewrap sandbox per kernel) costs ${fixed((steady[1] / steady[3] - 1) * 100)} % of the steady seconds per submission at --jobs 1 (isolated vs --unsafe-no-isolation)`,
           "nbconvert starts Python and a kernel per notebook, one after the other; the grader keeps one server and a warm kernel per worker (started, and peft-lab imported in it, while the workers run)",
           ...failures.map((f) => `nbconvert failed: ${f}`),
         ],
