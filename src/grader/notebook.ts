@@ -257,7 +257,7 @@ export async function gradeNotebook(prepared: PreparedAssignment, file: string |
   try {
     run = await runNotebook(restored.notebook, {
       connection,
-      path: kernel.path,
+      path: kernel.session.path,
       session: kernel.session,
       kernelName: released.metadata.kernelspec?.name,
       stopOnError: false,
@@ -268,8 +268,6 @@ export async function gradeNotebook(prepared: PreparedAssignment, file: string |
     });
   } catch (err) {
     throw new InfrastructureError((err as Error).message);
-  } finally {
-    kernel.dispose();
   }
 
   // Results by probe index. After a call that did not return in time, the later probes were never called.

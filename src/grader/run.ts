@@ -361,7 +361,7 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRunR
         failed.push({ student: sub.student, assignment: sub.assignment, error: message });
         emit({ kind: "done", student: sub.student, assignment: sub.assignment, status: "failed", detail: message });
       } finally {
-        const left = kernel && sandbox ? sandbox.removeJob(path.posix.dirname(kernel.path)) : 0;
+        const left = kernel && sandbox ? sandbox.removeJob(path.posix.dirname(kernel.session.path)) : 0;
         if (left > 0) notes.push(`${sub.student}/${sub.assignment}: ${left} process(es) of its kernel were still running after the kernel stopped; killed`);
       }
     };
