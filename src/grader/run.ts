@@ -86,6 +86,33 @@ function submissionHash(sub: Submission, prepared: PreparedAssignment): string {
   return hash.digest("hex");
 }
 
+/** What to grade: everything with `regrade`, else what the gradebook does not hold (same files, same spec). */
+function pendingSubmissions(
+  submissions: readonly Submission[],
+  hashes: Map<Submission, string>,
+  gradebook: Gradebook,
+  regrade: boolean | undefined,
+  emit: (event: GradeEvent) => void,
+): Submission[] {
+  const pending: Submission[] = [];
+  for (const sub of submissions) {
+    if (!regrade && gradebook.findAttempt(sub.student, sub.assignment, hashes.get(sub)!)) {
+      emit({ kind: "done", student: sub.student, assignment: sub.assignment, status: "kept", detail: "already graded" });
+    } else pending.push(sub);
+  }
+  return pending;
+}
+
+/** Kernels only for the pending submissions with a notebook to run: how many, by assignment. */
+function kernelsNeeded(pending: readonly Submission[], byName: Map<string, PreparedAssignment>): Map<string, number> {
+  const need = new Map<string, number>();
+  for (const s of pending) {
+    const nb = byName.get(s.assignment)!.notebookFile;
+    if (nb !== undefined && s.files.has(nb)) need.set(s.assignment, (need.get(s.assignment) ?? 0) + 1);
+  }
+  return need;
+}
+
 /** A run in progress: what grading one submission needs, and the tallies. */
 interface Run {
   id: number;
@@ -163,24 +190,11 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRunR
     });
     if (course) times = recordSubmissionTimes(outDir, submissions);
     const hashes = new Map(submissions.map((s) => [s, submissionHash(s, byName.get(s.assignment)!)]));
-    const pending: Submission[] = [];
-    let kept = 0;
-    for (const sub of submissions) {
-      if (!options.regrade && gradebook.findAttempt(sub.student, sub.assignment, hashes.get(sub)!)) {
-        kept++;
-        emit({ kind: "done", student: sub.student, assignment: sub.assignment, status: "kept", detail: "already graded" });
-      } else pending.push(sub);
-    }
+    const pending = pendingSubmissions(submissions, hashes, gradebook, options.regrade, emit);
     emit({ kind: "start", total: submissions.length, pending: pending.length });
 
-    // Kernels only for the pending submissions with a notebook to run.
-    const need = new Map<string, number>();
-    for (const s of pending) {
-      const nb = byName.get(s.assignment)!.notebookFile;
-      if (nb !== undefined && s.files.has(nb)) need.set(s.assignment, (need.get(s.assignment) ?? 0) + 1);
-    }
     const workers = Math.max(1, Math.min(options.jobs ?? 1, pending.length));
-    kernels = await GradingKernels.start({ ...options, packageRoot }, workers, need, lock, notes);
+    kernels = await GradingKernels.start({ ...options, packageRoot }, workers, kernelsNeeded(pending, byName), lock, notes);
     const { cellTimeoutMs, notebookTimeoutMs, maxOutputBytes, signal } = options;
     const run: Run = {
       id: runId,
@@ -215,7 +229,7 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRunR
       seed,
       attempts: current.filter((a) => found.has(`${a.student}\0${a.assignment}`)),
       graded: run.graded,
-      kept,
+      kept: submissions.length - pending.length,
       failed: run.failed,
       problems: discovered.problems,
       notes,
