@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { startFormgrade } from "../src/formgrade/server";
 import { Gradebook } from "../src/grader/gradebook";
-import { writeFeedback, writeGradeCsvs } from "../src/grader/run";
+import { writeFeedback, writeGradeCsvs } from "../src/grader/output";
 import { attemptTotals, check, scoredItem, type ItemResult } from "../src/grader/types";
 import { CHROMIUM, launchChromium } from "../test/browser/chromium";
 import { fixed, median, type Section } from "./harness";

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Option, type Command } from "commander";
 import { Gradebook } from "../grader/gradebook";
-import { GRADEBOOK_FILE } from "../grader/run";
+import { GRADEBOOK_FILE } from "../grader/output";
 import { loadCourse, writeRoster } from "../course/course";
 import { courseGrades, readSubmissionTimes } from "../course/grades";
 import { canvasCsv, EXPORT_FORMATS, gradescopeResults, moodleCsv, type ExportFormat } from "../course/lms-export";

@@ -9,7 +9,7 @@ import type { Command } from "commander";
 import { Gradebook } from "../grader/gradebook";
 import { applyManualScores } from "../grader/manual-scores";
 import { gradingStatus } from "../grader/report";
-import { GRADEBOOK_FILE, writeFeedback, writeGradeCsvs } from "../grader/run";
+import { GRADEBOOK_FILE, writeFeedback, writeGradeCsvs } from "../grader/output";
 import { DEFAULT_GRADING_DIR } from "./grade";
 
 export function register(program: Command): void {

@@ -6,7 +6,8 @@
  */
 import { InvalidArgumentError, type Command } from "commander";
 import { SingleBar } from "cli-progress";
-import { gradeSubmissions, type GradeEvent, type ServerAddress } from "../grader/run";
+import { type ServerAddress } from "../grader/infrastructure";
+import { gradeSubmissions, type GradeEvent } from "../grader/run";
 import { summaryTable } from "../grader/report";
 import { silenceServicesLogging } from "../jupyter/quiet";
 import { loadCourse } from "../course/course";

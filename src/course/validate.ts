@@ -15,7 +15,7 @@ import { computeChecksum } from "../nbgrader/checksum";
 import { parseNotebook, readNotebook } from "../nbgrader/io";
 import { release } from "../nbgrader/release";
 import { STUB_ERROR_MESSAGE, TEXT_STUB } from "../nbgrader/stubs";
-import { firstLines, publicCheckNote } from "../grader/notebook";
+import { firstLines, publicCheckNote } from "../grader/stages";
 
 export interface ValidateOptions {
   /** The released (or instructor) notebook: checksums and the cells that must be there come from it. */

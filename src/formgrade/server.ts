@@ -12,7 +12,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { Gradebook, ManualGradeError } from "../grader/gradebook";
-import { GRADEBOOK_FILE, writeFeedback, writeGradeCsvs } from "../grader/run";
+import { GRADEBOOK_FILE, writeFeedback, writeGradeCsvs } from "../grader/output";
 import { gradePage, gradeUrl, groupItems, indexPage, progressOf, progressText, stylesheet, type ItemGroup } from "./page";
 
 export interface FormgradeOptions {

@@ -10,7 +10,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { PreparedAssignment } from "./notebook";
+import type { PreparedAssignment } from "./assignment";
 
 export interface Submission {
   student: string;

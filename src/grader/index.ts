@@ -9,5 +9,6 @@ export * from "./judge";
 export * from "./textfile";
 export * from "./report";
 export * from "./gradebook";
-export { gradeSubmissions, type GradeOptions, type GradeEvent, type GradeRunResult, type ServerAddress } from "./run";
+export { gradeSubmissions, type GradeOptions, type GradeEvent, type GradeRunResult } from "./run";
+export type { ServerAddress } from "./infrastructure";
 export { writeDemoSubmissions, solvedNotebook, type DemoPaths, type DemoSubmission } from "./demo";

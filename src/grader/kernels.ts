@@ -4,23 +4,17 @@
  * their notebooks, so that start-up overlaps execution. Each kernel gets its own job folder and its own guarded
  * connection (connection.ts), so a hostile kernel is told apart from the others.
  */
-import { randomUUID } from "node:crypto";
-import { posix } from "node:path";
-import { KernelManager, SessionManager, type Session } from "@jupyterlab/services";
-import { answersKernelInfo, type JupyterConnection } from "../jupyter";
+import type { Kernel } from "@jupyterlab/services";
+import { answersKernelInfo, startSession, type JupyterConnection, type KernelSession } from "../jupyter";
 import { guardedConnection, type GuardedConnection } from "./connection";
 
 /** At most this long for a warm kernel to answer before its warm-up is skipped (the runner then waits itself). */
 const WARM_UP_MS = 60_000;
 
 export interface WarmKernel {
-  /** The notebook's path below the server's root; the kernel runs in its folder. */
-  path: string;
   connection: GuardedConnection;
-  /** Absent: runNotebook starts the kernel itself. */
-  session?: Promise<Session.ISessionConnection>;
-  /** Releases the managers behind `session` (the session itself is shut down by runNotebook). */
-  dispose(): void;
+  /** Started on `connection`; runNotebook closes it. */
+  session: KernelSession;
 }
 
 /**
@@ -34,44 +28,18 @@ export function warmUpCode(language: string | undefined): string | undefined {
 }
 
 /**
- * Starts a kernel for a notebook at `path` now; the session resolves once the server has started it and it has
- * run `warmUp`. A warm-up that fails is ignored: the notebook's own import then reports the problem.
+ * Starts a kernel for a notebook at `path` now; its session's `started` resolves once the server has started it and
+ * it has run `warmUp`. A warm-up that fails is ignored: the notebook's own import then reports the problem.
  */
 export function startKernel(connection: JupyterConnection, kernelName: string, path: string, warmUp?: string): WarmKernel {
   const guarded = guardedConnection(connection);
-  const kernelManager = new KernelManager({ serverSettings: guarded.settings });
-  const sessionManager = new SessionManager({ kernelManager, serverSettings: guarded.settings });
-  // Disposing a manager before its first poll finished rejects `ready`; nobody else awaits it.
-  kernelManager.ready.catch(() => undefined);
-  sessionManager.ready.catch(() => undefined);
-  const session = sessionManager
-    .startNew({
-      // A unique session path: the server hands out the existing kernel for a path it already has.
-      path: `${path}#${randomUUID()}`,
-      type: "notebook",
-      name: posix.basename(path),
-      kernel: { name: kernelName },
-    })
-    .then(async (started) => {
-      if (warmUp && started.kernel) {
-        const kernel = started.kernel;
-        await answersKernelInfo(kernel, WARM_UP_MS)
+  const prepare = warmUp
+    ? (kernel: Kernel.IKernelConnection) =>
+        answersKernelInfo(kernel, WARM_UP_MS)
           .then(() => kernel.requestExecute({ code: warmUp, store_history: false }).done)
-          .catch(() => undefined);
-      }
-      return started;
-    });
-  // The runner reports a failed start; until then the rejection must not count as unhandled.
-  session.catch(() => undefined);
-  return {
-    path,
-    connection: guarded,
-    session,
-    dispose() {
-      sessionManager.dispose();
-      kernelManager.dispose();
-    },
-  };
+          .then(() => undefined, () => undefined)
+    : undefined;
+  return { connection: guarded, session: startSession(guarded, { kernelName, path, prepare }) };
 }
 
 export class KernelPool {
@@ -113,8 +81,9 @@ export class KernelPool {
     const unused = this.spare.splice(0);
     await Promise.all(
       unused.map(async (k) => {
-        await k.session?.then((s) => s.shutdown()).catch(() => undefined);
-        k.dispose();
+        // Waits for a kernel still starting, so that closing shuts it down rather than leaving it to the server.
+        await k.session.started.catch(() => undefined);
+        await k.session.close();
       }),
     );
   }

@@ -1,9 +1,8 @@
-import { randomUUID } from "crypto";
-import { posix } from "path";
-import { KernelManager, SessionManager, type Kernel, type KernelMessage, type Session } from "@jupyterlab/services";
+import type { Kernel, KernelMessage } from "@jupyterlab/services";
 import { sourceText, type CodeCell, type Notebook, type Output } from "../nbformat";
 import { CellOutputs, OutputRouter } from "./outputs";
 import type { JupyterConnection } from "./server";
+import { answersKernelInfo, KERNEL_OP_TIMEOUT_MS, sleep, startSession, withTimeout, type KernelSession } from "./session";
 
 /**
  * ok; error (the kernel answered status "error": tslab's message is the cell's stderr);
@@ -54,9 +53,9 @@ export interface RunNotebookOptions {
   onCell?: (run: CellRun) => void;
   /**
    * A fresh kernel's session started ahead of time (for `path`), so that kernel start-up overlaps other work
-   * (the grader's kernel pool); used instead of starting one, and shut down like one.
+   * (the grader's kernel pool); used instead of starting one, and closed like one.
    */
-  session?: Promise<Session.ISessionConnection>;
+  session?: KernelSession;
 }
 
 export interface NotebookRun {
@@ -83,11 +82,6 @@ const DEFAULTS = {
 /** tslab aborts requests that arrive within 200 ms after a failed cell; such a request is resent. */
 const ABORT_RETRY_MS = 250;
 const ABORT_RETRIES = 3;
-/** Restart and shutdown of a kernel, through the server; generous because a loaded 2-core CI machine took over 30 s. */
-const KERNEL_OP_TIMEOUT_MS = 90_000;
-/** How long one kernel_info request to a new or restarted kernel may go unanswered before it is sent again. */
-const KERNEL_INFO_RETRY_MS = 5_000;
-
 type Outcome =
   | { kind: "reply"; reply: KernelMessage.IExecuteReplyMsg }
   | { kind: "timeout" }
@@ -98,40 +92,6 @@ interface Execution {
   message: string;
   outputs: CellOutputs;
   executionCount: number | null;
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Waits until a new or restarted kernel answers kernel_info. @jupyterlab/services sends one request when the
- * connection opens, which can be lost (its own FIXME: "it would be better to retry the kernel_info_request"); on a
- * loaded machine that happened, and a single request then waits forever. So: ask again every few seconds.
- */
-export async function answersKernelInfo(kernel: Kernel.IKernelConnection, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const left = end - Date.now();
-    if (left <= 0) throw new Error(`waiting for the kernel to answer took longer than ${ms / 1000} s`);
-    try {
-      await withTimeout(kernel.requestKernelInfo(), Math.min(KERNEL_INFO_RETRY_MS, left), "kernel_info");
-      return;
-    } catch {
-      // Not connected yet, or no answer to this request: ask again.
-      await sleep(Math.min(250, Math.max(0, end - Date.now())));
-    }
-  }
 }
 
 /** One kernel: sends code, collects its outputs, notices when it dies, stops runaway cells. */
@@ -284,84 +244,28 @@ export async function runNotebook(notebook: Notebook, options: RunNotebookOption
   const kernelName = options.kernelName ?? notebook.metadata.kernelspec?.name ?? "tslab";
   const nbPath = options.path ?? "notebook.ipynb";
   const executed = structuredClone(notebook);
-  const serverSettings = options.connection.settings;
-  const kernelManager = new KernelManager({ serverSettings });
-  const sessionManager = new SessionManager({ kernelManager, serverSettings });
-  // Disposing a manager before its first poll finished rejects `ready`; nobody else awaits it.
-  kernelManager.ready.catch(() => undefined);
-  sessionManager.ready.catch(() => undefined);
-  let session: Session.ISessionConnection | undefined;
+  const session = options.session ?? startSession(options.connection, { kernelName, path: nbPath });
   let driver: KernelDriver | undefined;
   try {
-    // A unique session path: the server hands out the existing kernel for a path it already has.
-    const starting = options.session ?? sessionManager.startNew({
-      path: `${nbPath}#${randomUUID()}`,
-      type: "notebook",
-      name: posix.basename(nbPath),
-      kernel: { name: kernelName },
-    });
+    let kernel: Kernel.IKernelConnection;
     try {
-      session = await withTimeout(starting, opts.kernelStartTimeoutMs, "starting the kernel");
-      if (!session.kernel) throw new Error("the server started a session without a kernel");
-      await answersKernelInfo(session.kernel, opts.kernelStartTimeoutMs);
+      kernel = await session.ready(opts.kernelStartTimeoutMs);
     } catch (err) {
-      // A session that appears after the timeout must not outlive this run.
-      starting.then((late) => late.shutdown()).catch(() => undefined);
       throw new Error(`runNotebook: could not start a "${kernelName}" kernel for ${nbPath}: ${(err as Error).message}`);
     }
     const kernelStartMs = Date.now() - started;
-    driver = new KernelDriver(session.kernel, opts);
-
+    driver = new KernelDriver(kernel, opts);
     const jobs: Job[] = [
       ...executed.cells.flatMap((cell, index): Job[] =>
         cell.cell_type === "code" ? [{ kind: "cell", index, code: sourceText(cell.source), cell }] : [],
       ),
       ...(options.extraCode ?? []).map((code, index): Job => ({ kind: "extra", index, code })),
     ];
-    const deadline = Date.now() + opts.notebookTimeoutMs;
-    const runs: CellRun[] = [];
-    let stopReason: string | undefined;
-    for (const job of jobs) {
-      const t0 = Date.now();
-      const base = { kind: job.kind, index: job.index, cellId: job.cell?.id };
-      let run: CellRun;
-      if (stopReason === undefined && Date.now() >= deadline) {
-        stopReason = `the notebook's time limit of ${opts.notebookTimeoutMs / 1000} s was reached`;
-      }
-      if (stopReason !== undefined) {
-        run = { ...base, status: "skipped", message: `not run: ${stopReason}`, outputs: [], executionCount: null, durationMs: 0, truncated: false };
-      } else if (job.code.trim() === "") {
-        run = { ...base, status: "ok", message: "", outputs: [], executionCount: null, durationMs: 0, truncated: false };
-      } else {
-        const notebookLimit = deadline - Date.now() < opts.cellTimeoutMs;
-        const timeout = Math.min(opts.cellTimeoutMs, deadline - Date.now());
-        const result = await driver.execute(job.code, timeout, notebookLimit ? "the notebook's time limit" : "the cell's time limit");
-        run = {
-          ...base,
-          status: result.status,
-          message: result.message,
-          outputs: result.outputs.final(),
-          executionCount: result.executionCount,
-          durationMs: Date.now() - t0,
-          truncated: result.outputs.truncated,
-        };
-        if (result.status === "dead") stopReason = `the kernel died in ${label(job)}`;
-        else if (result.status === "timeout" && notebookLimit) stopReason = `the notebook's time limit was reached in ${label(job)}`;
-        else if (result.status !== "ok" && opts.stopOnError) stopReason = `${label(job)} failed`;
-      }
-      if (job.cell) {
-        job.cell.outputs = run.outputs;
-        job.cell.execution_count = run.executionCount;
-      }
-      runs.push(run);
-      options.onCell?.(run);
-    }
-    const cells = runs.filter((r) => r.kind === "cell");
-    const extra = runs.filter((r) => r.kind === "extra");
+    const runs = await runJobs(driver, jobs, opts, options.onCell);
     return {
       notebook: executed,
-      cells,
-      extra,
+      cells: runs.filter((r) => r.kind === "cell"),
+      extra: runs.filter((r) => r.kind === "extra"),
       ok: runs.every((r) => r.status === "ok"),
       kernelName,
       kernelStartMs,
@@ -370,27 +274,51 @@ export async function runNotebook(notebook: Notebook, options: RunNotebookOption
   } finally {
     await driver?.settle(KERNEL_OP_TIMEOUT_MS);
     driver?.dispose();
-    if (session) {
-      await shutdown(session);
-      session.dispose();
-    }
-    sessionManager.dispose();
-    kernelManager.dispose();
+    await session.close();
   }
 }
 
-/** The server refuses (HTTP 500) to delete a session while it is restarting its kernel; retry until it is back. */
-async function shutdown(session: Session.ISessionConnection): Promise<void> {
-  const end = Date.now() + KERNEL_OP_TIMEOUT_MS;
-  for (;;) {
-    try {
-      await withTimeout(session.shutdown(), KERNEL_OP_TIMEOUT_MS, "shutting the kernel down");
-      return;
-    } catch {
-      if (Date.now() > end) return; // the server shuts it down when it stops
-      await sleep(200);
+/** Runs the jobs in order within the notebook's time limit, writing each cell's outputs into it. */
+async function runJobs(driver: KernelDriver, jobs: readonly Job[], opts: typeof DEFAULTS, onCell: RunNotebookOptions["onCell"]): Promise<CellRun[]> {
+  const deadline = Date.now() + opts.notebookTimeoutMs;
+  const runs: CellRun[] = [];
+  let stopReason: string | undefined;
+  for (const job of jobs) {
+    const t0 = Date.now();
+    const base = { kind: job.kind, index: job.index, cellId: job.cell?.id };
+    let run: CellRun;
+    if (stopReason === undefined && Date.now() >= deadline) {
+      stopReason = `the notebook's time limit of ${opts.notebookTimeoutMs / 1000} s was reached`;
     }
+    if (stopReason !== undefined) {
+      run = { ...base, status: "skipped", message: `not run: ${stopReason}`, outputs: [], executionCount: null, durationMs: 0, truncated: false };
+    } else if (job.code.trim() === "") {
+      run = { ...base, status: "ok", message: "", outputs: [], executionCount: null, durationMs: 0, truncated: false };
+    } else {
+      const notebookLimit = deadline - Date.now() < opts.cellTimeoutMs;
+      const timeout = Math.min(opts.cellTimeoutMs, deadline - Date.now());
+      const result = await driver.execute(job.code, timeout, notebookLimit ? "the notebook's time limit" : "the cell's time limit");
+      run = {
+        ...base,
+        status: result.status,
+        message: result.message,
+        outputs: result.outputs.final(),
+        executionCount: result.executionCount,
+        durationMs: Date.now() - t0,
+        truncated: result.outputs.truncated,
+      };
+      if (result.status === "dead") stopReason = `the kernel died in ${label(job)}`;
+      else if (result.status === "timeout" && notebookLimit) stopReason = `the notebook's time limit was reached in ${label(job)}`;
+      else if (result.status !== "ok" && opts.stopOnError) stopReason = `${label(job)} failed`;
+    }
+    if (job.cell) {
+      job.cell.outputs = run.outputs;
+      job.cell.execution_count = run.executionCount;
+    }
+    runs.push(run);
+    onCell?.(run);
   }
+  return runs;
 }
 
 /** Options explicitly set to undefined keep their defaults. */

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { discoverSubmissions } from "../../src/grader/discover";
-import type { PreparedAssignment } from "../../src/grader/notebook";
+import type { PreparedAssignment } from "../../src/grader/assignment";
 
 /** Only the fields discovery reads. */
 function assignment(name: string, notebookFile: string | undefined, textFiles: string[]): PreparedAssignment {

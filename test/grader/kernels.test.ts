@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runNotebook } from "../../src/jupyter";
+import { runNotebook, type KernelSession } from "../../src/jupyter";
 import { KernelPool, startKernel, warmUpCode, type WarmKernel } from "../../src/grader/kernels";
 import { describeJupyter, repoRoot, tslabNotebook, useJupyterServer } from "../jupyter/jupyter-env";
 
@@ -9,7 +9,8 @@ describe("KernelPool", () => {
     const launched: number[] = [];
     const launch = (): WarmKernel => {
       launched.push(launched.length + 1);
-      return { path: `job${launched.length}/nb.ipynb`, connection: undefined as never, dispose: () => undefined };
+      const session = { path: `job${launched.length}/nb.ipynb`, started: Promise.resolve(), close: async () => undefined };
+      return { connection: undefined as never, session: session as unknown as KernelSession };
     };
     return { pool: new KernelPool(launch, ahead, budget), launched };
   }
@@ -17,10 +18,10 @@ describe("KernelPool", () => {
   it("keeps `ahead` kernels warm and hands them out in start order", () => {
     const { pool, launched } = countingPool(2, 10);
     expect(launched).toEqual([1, 2]);
-    expect(pool.take().path).toBe("job1/nb.ipynb");
+    expect(pool.take().session.path).toBe("job1/nb.ipynb");
     // Taking one starts its replacement at once, so that it warms while the taken one runs.
     expect(launched).toEqual([1, 2, 3]);
-    expect(pool.take().path).toBe("job2/nb.ipynb");
+    expect(pool.take().session.path).toBe("job2/nb.ipynb");
   });
 
   it("starts no kernel beyond the run's budget", () => {
@@ -54,14 +55,10 @@ describeJupyter("a warm kernel in a real tslab kernel", () => {
 
   async function firstOutput(warmUp: string | undefined): Promise<string> {
     const kernel = startKernel(server(), "tslab", "warm-kernel-test.ipynb", warmUp);
-    try {
-      const run = await runNotebook(tslabNotebook(probe), { connection: kernel.connection, path: kernel.path, session: kernel.session });
-      expect(run.ok).toBe(true);
-      const [out] = run.cells[0].outputs;
-      return out?.output_type === "stream" ? String(out.text).trim() : "";
-    } finally {
-      kernel.dispose();
-    }
+    const run = await runNotebook(tslabNotebook(probe), { connection: kernel.connection, path: kernel.session.path, session: kernel.session });
+    expect(run.ok).toBe(true);
+    const [out] = run.cells[0].outputs;
+    return out?.output_type === "stream" ? String(out.text).trim() : "";
   }
 
   it("has peft-lab loaded before the notebook's first cell, and a plain one has not", async () => {

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { prepareAssignment } from "../../src/grader/notebook";
+import { prepareAssignment } from "../../src/grader/assignment";
 import { loadAssignment, loadAssignments, SpecError } from "../../src/grader/spec";
 import { Rng } from "../../src/tensor/random";
 
