@@ -29,5 +29,6 @@ export * from "./llama_adapter/layer";
 export * from "./lora/layer";
 export * from "./lora/attention";
 export * from "./lora/model";
-export * from "./manager";
-export * from "./qlora";
+export * from "./lora/manager";
+export * from "./lora/quantize";
+export * from "./lora/quantized";
