@@ -1,4 +1,7 @@
-/** Every PEFT method, in the order tables and `--help` list them. A new method is its folder plus one line here. */
+/**
+ * Every PEFT method, in the order tables and `--help` list them. A new method is its folder plus its two lines here:
+ * the re-export (its config, count and layers for "peft-lab/instructor") and its definition in PEFT_REGISTRY.
+ */
 import { adapterMethod } from "./adapter";
 import { bitFitMethod } from "./bitfit";
 import { fullFineTuningMethod } from "./full";
@@ -8,6 +11,16 @@ import { loraMethod } from "./lora";
 import { prefixTuningMethod } from "./prefix";
 import { promptTuningMethod } from "./prompt";
 import { pTuningMethod } from "./ptuning";
+
+export * from "./lora";
+export * from "./adapter";
+export * from "./ia3";
+export * from "./prompt";
+export * from "./prefix";
+export * from "./ptuning";
+export * from "./llama_adapter";
+export * from "./bitfit";
+export * from "./full";
 
 export const PEFT_REGISTRY = [
   loraMethod,
