@@ -4,7 +4,7 @@ import { countModelParams } from "../models/params";
 import { modelPreset } from "../models/presets";
 import type { CountTerm } from "../peft/count";
 import { estimateTrainingMemory, type MemoryEstimate, type TrainingPrecision, type FrozenQuantization } from "./memory";
-import { countPeft, peftMethod, type PeftConfigs, type PeftMethod } from "./methods";
+import { countPeft, peftMethod, type PeftConfigs, type PeftMethod } from "../peft/methods";
 
 export interface EfficiencyReport {
   model: string;

@@ -1,4 +1,3 @@
-export * from "./methods";
 export * from "./efficiency";
 export * from "./budget";
 export * from "./memory";

@@ -4,6 +4,7 @@
  * returned as text so that a notebook or the command can print it next to the numbers.
  */
 import { requireInteger, requireOneOf, requirePositiveInt } from "../models/fields";
+import { DQ_BLOCK_SIZE, NF4_BLOCK_SIZE } from "../peft/lora/quantize";
 
 /**
  * Bytes per TRAINED parameter:
@@ -39,13 +40,10 @@ export const TRAINED_BYTES: Readonly<Record<TrainingPrecision, TrainedBytes>> = 
 export type FrozenQuantization = "none" | "nf4" | "nf4-dq";
 export const FROZEN_QUANTIZATIONS: readonly FrozenQuantization[] = ["none", "nf4", "nf4-dq"];
 
-export const NF4_BLOCK = 64;
-export const DQ_BLOCKS = 256;
-
 /** Bits per frozen parameter spent on quantization constants. */
 export function quantizationConstantBits(quantization: FrozenQuantization): number {
-  if (quantization === "nf4") return 32 / NF4_BLOCK;
-  if (quantization === "nf4-dq") return 8 / NF4_BLOCK + 32 / (NF4_BLOCK * DQ_BLOCKS);
+  if (quantization === "nf4") return 32 / NF4_BLOCK_SIZE;
+  if (quantization === "nf4-dq") return 8 / NF4_BLOCK_SIZE + 32 / (NF4_BLOCK_SIZE * DQ_BLOCK_SIZE);
   return 0;
 }
 
@@ -98,9 +96,9 @@ export function estimateTrainingMemory(input: TrainingMemoryInput): MemoryEstima
       ? `frozen parameters stored like the trained weights: ${frozenBytesEach} B each, no gradient or optimizer state`
       : `frozen parameters in 4-bit NF4: 0.5 B each + ${constantBits.toFixed(3)} bit of quantization constants ` +
         (quantization === "nf4"
-          ? `(one fp32 absmax per block of ${NF4_BLOCK}: 32/${NF4_BLOCK})`
-          : `(double quantization: 8-bit absmax per ${NF4_BLOCK} weights + one fp32 constant per ${DQ_BLOCKS} blocks: ` +
-            `8/${NF4_BLOCK} + 32/(${NF4_BLOCK}·${DQ_BLOCKS}))`),
+          ? `(one fp32 absmax per block of ${NF4_BLOCK_SIZE}: 32/${NF4_BLOCK_SIZE})`
+          : `(double quantization: 8-bit absmax per ${NF4_BLOCK_SIZE} weights + one fp32 constant per ${DQ_BLOCK_SIZE} blocks: ` +
+            `8/${NF4_BLOCK_SIZE} + 32/(${NF4_BLOCK_SIZE}·${DQ_BLOCK_SIZE}))`),
     "activations, temporary buffers, CUDA context and allocator fragmentation are excluded",
     "GB = 10^9 bytes",
   ];

@@ -6,14 +6,12 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { analyzePeftEfficiency, trainableParamsLine, type EfficiencyReport } from "../analysis/efficiency";
 import { formatGB, TRAINING_PRECISIONS, FROZEN_QUANTIZATIONS, type MemoryEstimate, type TrainingPrecision, type FrozenQuantization } from "../analysis/memory";
-import { methodTitle, PEFT_METHODS, peftMethod, type PeftConfigs, type PeftMethod } from "../analysis/methods";
 import { customModel, LM_HEADS, NORM_KINDS, type LmHead, type ModelConfig, type NormKind } from "../models/config";
 import { countModelParams } from "../models/params";
 import { MODEL_PRESETS, modelPreset } from "../models/presets";
-import { ADAPTER_PLACEMENTS, type AdapterPlacement } from "../peft/adapter/config";
-import { IA3_TARGETS, type Ia3Target } from "../peft/ia3/config";
-import { LORA_BIASES, LORA_TARGETS, type LoraBias, type LoraTarget } from "../peft/lora/config";
-import { PTUNING_ENCODERS, type PTuningEncoder } from "../peft/ptuning/config";
+import type { CliOption, CliValue } from "../peft/definition";
+import { methodTitle, PEFT_METHODS, peftDefinition, peftMethod } from "../peft/methods";
+import { PEFT_REGISTRY } from "../peft/registry";
 
 interface CountOptions {
   model?: string;
@@ -33,25 +31,6 @@ interface CountOptions {
   lmHead?: LmHead;
   pooler?: boolean;
   method: string;
-  r?: number;
-  alpha?: number;
-  targets?: LoraTarget[];
-  fused?: boolean;
-  perHead?: boolean;
-  bias?: LoraBias;
-  promptLength?: number;
-  prefixLength?: number;
-  reparam?: boolean;
-  reparamHidden?: number;
-  encoder?: PTuningEncoder;
-  encoderHidden?: number;
-  encoderLayers?: number;
-  bottleneck?: number;
-  adapterKind?: AdapterPlacement;
-  adapterBias: boolean;
-  ia3Targets?: Ia3Target[];
-  adaptedLayers?: number;
-  normBiases: boolean;
   json?: boolean;
   explain?: boolean;
   memory?: boolean;
@@ -86,41 +65,38 @@ function listOf<T extends string>(allowed: readonly T[]): (raw: string) => T[] {
   };
 }
 
-/** Options each method reads (attribute names); any other method's option given on the command line is an error. */
-const METHOD_OPTIONS: Record<PeftMethod, readonly (keyof CountOptions)[]> = {
-  lora: ["r", "alpha", "targets", "fused", "perHead", "bias"],
-  adapter: ["bottleneck", "adapterKind", "adapterBias"],
-  ia3: ["ia3Targets"],
-  prompt: ["promptLength"],
-  prefix: ["prefixLength", "reparam", "reparamHidden"],
-  ptuning: ["promptLength", "encoder", "encoderHidden", "encoderLayers"],
-  llama_adapter: ["promptLength", "adaptedLayers"],
-  bitfit: ["normBiases"],
-  full: [],
-};
-
-/** The method's config fields from the flags; unset flags stay undefined and take the method's defaults. */
-function methodInput(method: PeftMethod, o: CountOptions): Partial<PeftConfigs[PeftMethod]> {
-  switch (method) {
-    case "lora":
-      return { r: o.r, alpha: o.alpha, targets: o.targets, bias: o.bias, granularity: o.perHead ? "per-head" : o.fused ? "matrix" : undefined };
-    case "adapter":
-      return { bottleneck: o.bottleneck, placement: o.adapterKind, bias: o.adapterBias };
-    case "ia3":
-      return { targets: o.ia3Targets };
-    case "prompt":
-      return { length: o.promptLength };
-    case "prefix":
-      return { length: o.prefixLength, projection: o.reparam || o.reparamHidden !== undefined ? true : undefined, hidden: o.reparamHidden };
-    case "ptuning":
-      return { length: o.promptLength, encoder: o.encoder, hidden: o.encoderHidden, lstmLayers: o.encoderLayers };
-    case "llama_adapter":
-      return { length: o.promptLength, layers: o.adaptedLayers };
-    case "bitfit":
-      return { normBiases: o.normBiases };
-    case "full":
-      return {};
+function parser(value: Exclude<CliValue, { kind: "choice" }>): (raw: string) => unknown {
+  switch (value.kind) {
+    case "integer":
+      return integer(value.min);
+    case "positive-number":
+      return positiveNumber;
+    case "list":
+      return listOf(value.allowed);
   }
+}
+
+/** One commander option per flag; methods sharing a flag (--prompt-length) share it, their descriptions joined. */
+function methodOptions(): Option[] {
+  const byFlags = new Map<string, CliOption[]>();
+  for (const definition of PEFT_REGISTRY) {
+    for (const option of definition.cli.options) byFlags.set(option.flags, [...(byFlags.get(option.flags) ?? []), option]);
+  }
+  return [...byFlags.values()].map((same) => {
+    const [first] = same;
+    if (same.some((o) => JSON.stringify(o.value) !== JSON.stringify(first.value))) throw new TypeError(`${first.flags}: methods parse it differently`);
+    const option = new Option(first.flags, same.map((o) => o.description).join("; "));
+    const value = first.value;
+    if (value?.kind === "choice") option.choices(value.allowed);
+    else if (value) option.argParser(parser(value));
+    if (first.conflicts) option.conflicts(first.conflicts);
+    return option;
+  });
+}
+
+/** Attribute names of the options `method` reads; any other method's option given on the command line is an error. */
+function optionsOf(method: string): string[] {
+  return peftDefinition(peftMethod(method)).cli.options.map((o) => new Option(o.flags).attributeName());
 }
 
 /** A preset (--model) with any size flags overriding it, or a custom model from the size flags alone. */
@@ -181,14 +157,15 @@ function listModels(json: boolean): void {
 
 function run(cmd: Command): void {
   const o = cmd.opts<CountOptions>();
-  const given = (key: keyof CountOptions) => cmd.getOptionValueSource(key) === "cli";
+  const given = (key: string) => cmd.getOptionValueSource(key) === "cli";
   if (o.listModels) {
     listModels(Boolean(o.json));
     return;
   }
   const method = peftMethod(o.method);
-  for (const key of Object.values(METHOD_OPTIONS).flat()) {
-    if (given(key) && !METHOD_OPTIONS[method].includes(key)) {
+  const own = optionsOf(method);
+  for (const key of PEFT_METHODS.flatMap(optionsOf)) {
+    if (given(key) && !own.includes(key)) {
       throw new RangeError(`option ${optionFlag(cmd, key)} does not apply to --method ${method}`);
     }
   }
@@ -196,7 +173,7 @@ function run(cmd: Command): void {
     throw new RangeError(`option ${given("precision") ? "--precision" : "--quantization"} needs --memory`);
   }
   const model = modelFrom(o, given);
-  const report = analyzePeftEfficiency(model, method, methodInput(method, o), { precision: o.precision, quantization: o.quantization });
+  const report = analyzePeftEfficiency(model, method, peftDefinition(method).cli.input(o), { precision: o.precision, quantization: o.quantization });
   if (o.json) {
     const percent = 100 * report.efficiencyRatio;
     console.log(
@@ -247,26 +224,9 @@ export function register(program: Command): void {
     .option("--fused-qkv", "custom model: one fused Q|K|V matrix")
     .addOption(new Option("--lm-head <kind>", "custom model: LM head").choices(LM_HEADS))
     .option("--pooler", "custom model: BERT-style pooler")
-    .addOption(new Option("--method <name>", "PEFT method").choices(PEFT_METHODS).default("lora"))
-    .option("--r <n>", "LoRA rank (default 8)", integer(1))
-    .option("--alpha <a>", "LoRA alpha (default 8; does not change the count)", positiveNumber)
-    .option("--targets <list>", `LoRA target matrices, comma-separated: ${LORA_TARGETS.join(",")} (default: PEFT's for the model)`, listOf(LORA_TARGETS))
-    .addOption(new Option("--fused", "LoRA: one A, B per whole matrix (default)").conflicts("perHead"))
-    .option("--per-head", "LoRA: one A, B per head slice of the attention matrices")
-    .addOption(new Option("--bias <mode>", "LoRA bias (PEFT semantics; lora_b = PEFT's lora_bias)").choices(LORA_BIASES))
-    .option("--prompt-length <n>", "prompt / P-tuning virtual tokens, LLaMA-Adapter adapter_len (default 20; 10 for llama_adapter)", integer(1))
-    .option("--prefix-length <n>", "prefix tuning: prefix length (default 20)", integer(1))
-    .option("--reparam", "prefix tuning: reparameterise through PEFT's MLP (hidden = d_model)")
-    .option("--reparam-hidden <n>", "prefix tuning: reparameterisation MLP with this hidden size", integer(1))
-    .addOption(new Option("--encoder <type>", "P-tuning prompt encoder (default mlp)").choices(PTUNING_ENCODERS))
-    .option("--encoder-hidden <n>", "P-tuning encoder hidden size (default d_model)", integer(1))
-    .option("--encoder-layers <n>", "P-tuning LSTM layers (default 2)", integer(1))
-    .option("--bottleneck <n>", "adapter bottleneck d_a (default 64)", integer(1))
-    .addOption(new Option("--adapter-kind <kind>", "adapter placement (default houlsby)").choices(ADAPTER_PLACEMENTS))
-    .option("--no-adapter-bias", "adapters without biases")
-    .option("--ia3-targets <list>", `IA3 vectors: ${IA3_TARGETS.join(",")} (default: PEFT's for the model)`, listOf(IA3_TARGETS))
-    .option("--adapted-layers <n>", "LLaMA-Adapter: adapted top layers (default all)", integer(1))
-    .option("--no-norm-biases", "BitFit: leave LayerNorm biases frozen")
+    .addOption(new Option("--method <name>", "PEFT method").choices(PEFT_METHODS).default("lora"));
+  for (const option of methodOptions()) cmd.addOption(option);
+  cmd
     .option("--json", "print one JSON object")
     .option("--explain", "print the derivation term by term")
     .option("--memory", "add the training-memory estimate (Exercise 9.1)")

@@ -1,47 +1,19 @@
 import { NEGATIVE_VERBS, POSITIVE_VERBS, encode } from "../data/reviews";
-import { countModelParams } from "../models/params";
-import type { ModelAdaptation } from "../model/adaptation";
 import { toModelConfig, type TransformerConfig } from "../model/config";
 import { Transformer } from "../model/transformer";
 import type { Weights } from "../model/weights";
-import type { AdapterConfig } from "../peft/adapter/config";
-import { countAdapter } from "../peft/adapter/count";
-import { BottleneckAdapters } from "../peft/adapter/layer";
-import type { BitFitConfig } from "../peft/bitfit/config";
-import { countBitFit } from "../peft/bitfit/count";
-import { bitFitTrainable } from "../peft/bitfit/layer";
-import type { Ia3Config } from "../peft/ia3/config";
-import { countIa3 } from "../peft/ia3/count";
-import { Ia3 } from "../peft/ia3/layer";
-import type { LlamaAdapterConfig } from "../peft/llama_adapter/config";
-import { countLlamaAdapter } from "../peft/llama_adapter/count";
-import { LlamaAdapter } from "../peft/llama_adapter/layer";
-import type { LoraConfig, LoraTarget } from "../peft/lora/config";
-import { countLora } from "../peft/lora/count";
-import { LoraModel } from "../peft/lora/model";
-import type { PrefixTuningConfig } from "../peft/prefix/config";
-import { countPrefixTuning } from "../peft/prefix/count";
-import { PrefixTuning } from "../peft/prefix/layer";
-import type { PromptTuningConfig } from "../peft/prompt/config";
-import { countPromptTuning } from "../peft/prompt/count";
-import { SoftPrompt } from "../peft/prompt/layer";
-import type { PTuningConfig } from "../peft/ptuning/config";
-import { countPTuning } from "../peft/ptuning/count";
-import { PromptEncoder } from "../peft/ptuning/layer";
+import type { LoraTarget } from "../peft/lora/config";
+import { peftDefinition, type PeftConfigs, type PeftMethod } from "../peft/methods";
 import type { Rng } from "../tensor/random";
 
-export type MethodFamily =
-  | "full"
-  | "lora"
-  | "adapter"
-  | "prompt"
-  | "prefix"
-  | "ia3"
-  | "bitfit"
-  | "p-tuning"
-  | "llama-adapter"
-  | "head-only"
-  | "scratch";
+/** A registered PEFT method, or one of the two baselines that are none. */
+export type MethodFamily = PeftMethod | "head-only" | "scratch";
+
+/** Chart names and colours of the baselines; a PEFT method's come from its definition. */
+export const BASELINE_FAMILIES: Readonly<Record<Exclude<MethodFamily, PeftMethod>, { title: string; colour: string }>> = {
+  "head-only": { title: "Head only", colour: "#7f7f7f" },
+  scratch: { title: "From scratch", colour: "#000000" },
+};
 
 /**
  * One row of the comparison: how to build the model to fine-tune, its learning rate and its expected count.
@@ -66,28 +38,40 @@ export interface MethodSpec {
 }
 
 const isHead = (name: string): boolean => name.startsWith("head.");
-const modelConfig = toModelConfig;
 
 /** Trainable scalars of the classification head (d × classes + classes), added to every method's count. */
 export function headParams(config: TransformerConfig, classes: number): number {
   return config.dModel * classes + classes;
 }
 
-/** The frozen pretrained model (only the classification head trains) with a PEFT method attached. */
-function frozenWith(config: TransformerConfig, weights: Weights, adaptation: (model: Transformer) => ModelAdaptation): Transformer {
-  const model = new Transformer(config, weights, { trainable: isHead });
-  model.attach(adaptation(model));
-  return model;
+/**
+ * A row for a registered method, built and counted by its definition with `config`: the pretrained model with the
+ * head and the base weights the method trains (none, biases, all), and the method attached where it adds any.
+ */
+function peftRow<M extends PeftMethod>(
+  method: M,
+  row: { id: string; settings: string; lr: number; rank?: number },
+  config: (c: TransformerConfig) => PeftConfigs[M],
+  options?: (model: Transformer) => unknown,
+): MethodSpec {
+  const definition = peftDefinition(method);
+  return {
+    id: row.id,
+    label: `${definition.title}${row.settings}`,
+    family: method,
+    rank: row.rank,
+    lr: row.lr,
+    build: (c, w, rng) => {
+      const trainsBase = definition.trainsBase?.(config(c)) ?? (() => false);
+      const model = new Transformer(c, w, { trainable: (name) => isHead(name) || trainsBase(name) });
+      if (definition.create) model.attach(definition.create(c, config(c), rng, options?.(model)).adaptation());
+      return model;
+    },
+    count: (c) => definition.count(toModelConfig(c), config(c)).trainable,
+  };
 }
 
-export const FULL_FINE_TUNING: MethodSpec = {
-  id: "full",
-  label: "Full fine-tuning",
-  family: "full",
-  lr: 3e-3,
-  build: (config, weights) => new Transformer(config, weights, { trainable: () => true }),
-  count: (config) => countModelParams(modelConfig(config)).total,
-};
+export const FULL_FINE_TUNING = peftRow("full", { id: "full", settings: "", lr: 3e-3 }, () => ({}));
 
 /** A linear probe: only the classification head trains — what the frozen pretrained features alone give. */
 export const HEAD_ONLY: MethodSpec = {
@@ -115,110 +99,35 @@ export const LORA_RANKS = [1, 2, 4, 8, 16, 32] as const;
 
 /** LoRA with PEFT's defaults (A Kaiming-uniform, B zero, α = 8, biases frozen) on the given linear sites. */
 export function lora(rank: number, targets: LoraTarget[], lr: number): MethodSpec {
-  const config: LoraConfig = { r: rank, alpha: LORA_ALPHA, targets, granularity: "matrix", bias: "none" };
-  const where = targets.join(",");
-  return {
-    id: `lora-r${rank}-${targets.join("")}`,
-    label: `LoRA r=${rank} (${where})`,
-    family: "lora",
-    rank,
-    lr,
-    build: (c, w, rng) => frozenWith(c, w, () => new LoraModel(c, config, rng, { init: "kaiming-uniform" }).adaptation()),
-    count: (c) => countLora(modelConfig(c), config).trainable,
-  };
+  const config = { r: rank, alpha: LORA_ALPHA, targets, granularity: "matrix", bias: "none" } as const;
+  const row = { id: `lora-r${rank}-${targets.join("")}`, settings: ` r=${rank} (${targets.join(",")})`, lr, rank };
+  return peftRow("lora", row, () => config, () => ({ init: "kaiming-uniform" }));
 }
 
-function adapters(id: string, label: string, config: AdapterConfig, lr: number): MethodSpec {
-  return {
-    id,
-    label,
-    family: "adapter",
-    lr,
-    build: (c, w, rng) => frozenWith(c, w, () => new BottleneckAdapters(c, config, rng).adaptation()),
-    count: (c) => countAdapter(modelConfig(c), config).trainable,
-  };
-}
-
-export const HOULSBY_ADAPTERS = adapters("adapter-houlsby", "Adapters (Houlsby, d_a=8)", { bottleneck: 8, placement: "houlsby", bias: true }, 3e-2);
-export const PFEIFFER_ADAPTERS = adapters("adapter-pfeiffer", "Adapters (Pfeiffer, d_a=8)", { bottleneck: 8, placement: "pfeiffer", bias: true }, 1e-1);
-
-const PROMPT: PromptTuningConfig = { length: 4 };
+export const HOULSBY_ADAPTERS = peftRow("adapter", { id: "adapter-houlsby", settings: " (Houlsby, d_a=8)", lr: 3e-2 }, () => ({ bottleneck: 8, placement: "houlsby", bias: true }));
+export const PFEIFFER_ADAPTERS = peftRow("adapter", { id: "adapter-pfeiffer", settings: " (Pfeiffer, d_a=8)", lr: 1e-1 }, () => ({ bottleneck: 8, placement: "pfeiffer", bias: true }));
 
 /**
  * Prompt tuning initialised from class labels, as Lester et al. recommend: the mean embeddings of the verbs that
  * carry each polarity in the pretraining text (label words the LM knows), the other rows sampled vocabulary.
  */
-export const PROMPT_TUNING: MethodSpec = {
-  id: "prompt",
-  label: `Prompt tuning (P=${PROMPT.length})`,
-  family: "prompt",
-  lr: 1e-1,
-  build: (c, w, rng) =>
-    frozenWith(c, w, (model) =>
-      SoftPrompt.create(PROMPT, c.dModel, { kind: "class-labels", embeddings: model.weight("tok").value, labels: [encode(NEGATIVE_VERBS), encode(POSITIVE_VERBS)] }, rng).adaptation(),
-    ),
-  count: (c) => countPromptTuning(modelConfig(c), PROMPT).trainable,
-};
+export const PROMPT_TUNING = peftRow("prompt", { id: "prompt", settings: " (P=4)", lr: 1e-1 }, () => ({ length: 4 }), (model) => ({
+  kind: "class-labels",
+  embeddings: model.weight("tok").value,
+  labels: [encode(NEGATIVE_VERBS), encode(POSITIVE_VERBS)],
+}));
 
-const PTUNING = (c: TransformerConfig): PTuningConfig => ({ length: 4, encoder: "mlp", hidden: c.dModel, lstmLayers: 2 });
+export const P_TUNING = peftRow("ptuning", { id: "ptuning", settings: " (P=4, MLP encoder)", lr: 1e-1 }, (c) => ({ length: 4, encoder: "mlp", hidden: c.dModel, lstmLayers: 2 }));
 
-export const P_TUNING: MethodSpec = {
-  id: "p-tuning",
-  label: "P-tuning (P=4, MLP encoder)",
-  family: "p-tuning",
-  lr: 1e-1,
-  build: (c, w, rng) => frozenWith(c, w, () => PromptEncoder.create(c.dModel, PTUNING(c), rng).adaptation()),
-  count: (c) => countPTuning(modelConfig(c), PTUNING(c)).trainable,
-};
+export const PREFIX_TUNING = peftRow("prefix", { id: "prefix", settings: " (P=4)", lr: 1e-1 }, (c) => ({ length: 4, projection: false, hidden: c.dModel }));
 
-const PREFIX = (c: TransformerConfig): PrefixTuningConfig => ({ length: 4, projection: false, hidden: c.dModel });
-
-export const PREFIX_TUNING: MethodSpec = {
-  id: "prefix",
-  label: "Prefix tuning (P=4)",
-  family: "prefix",
-  lr: 1e-1,
-  build: (c, w, rng) => frozenWith(c, w, () => PrefixTuning.create(c, PREFIX(c), rng).adaptation()),
-  count: (c) => countPrefixTuning(modelConfig(c), PREFIX(c)).trainable,
-};
-
-const LLAMA_ADAPTER = (c: TransformerConfig): LlamaAdapterConfig => ({ length: 4, layers: c.nLayers });
-
-export const LLAMA_ADAPTER_METHOD: MethodSpec = {
-  id: "llama-adapter",
-  label: "LLaMA-Adapter (P=4, zero-init gate)",
-  family: "llama-adapter",
-  lr: 1e-1,
-  build: (c, w, rng) => frozenWith(c, w, () => new LlamaAdapter(c, LLAMA_ADAPTER(c), rng).adaptation()),
-  count: (c) => countLlamaAdapter(modelConfig(c), LLAMA_ADAPTER(c)).trainable,
-};
+export const LLAMA_ADAPTER = peftRow("llama_adapter", { id: "llama_adapter", settings: " (P=4, zero-init gate)", lr: 1e-1 }, (c) => ({ length: 4, layers: c.nLayers }));
 
 /** The paper's l_k, l_v, l_ff. */
-const IA3: Ia3Config = { targets: ["k", "v", "ff"] };
-
-export const IA3_METHOD: MethodSpec = {
-  id: "ia3",
-  label: "IA3 (l_k, l_v, l_ff)",
-  family: "ia3",
-  lr: 1e-1,
-  build: (c, w) => frozenWith(c, w, () => new Ia3({ ...c, dHead: c.dModel / c.nHeads }, IA3).adaptation()),
-  count: (c) => countIa3(modelConfig(c), IA3).trainable,
-};
+export const IA3 = peftRow("ia3", { id: "ia3", settings: " (l_k, l_v, l_ff)", lr: 1e-1 }, () => ({ targets: ["k", "v", "ff"] }));
 
 /** Every bias, LayerNorm shifts included (the paper's "all bias terms"). */
-const BITFIT: BitFitConfig = { normBiases: true };
-
-export const BITFIT_METHOD: MethodSpec = {
-  id: "bitfit",
-  label: "BitFit (biases)",
-  family: "bitfit",
-  lr: 3e-2,
-  build: (c, w) => {
-    const bias = bitFitTrainable(BITFIT);
-    return new Transformer(c, w, { trainable: (name) => isHead(name) || bias(name) });
-  },
-  count: (c) => countBitFit(modelConfig(c), BITFIT).trainable,
-};
+export const BITFIT = peftRow("bitfit", { id: "bitfit", settings: " (biases)", lr: 3e-2 }, () => ({ normBiases: true }));
 
 /** Every method of the mini-project, in table order. */
 export const SWEEP_METHODS: readonly MethodSpec[] = [
@@ -232,9 +141,9 @@ export const SWEEP_METHODS: readonly MethodSpec[] = [
   PROMPT_TUNING,
   P_TUNING,
   PREFIX_TUNING,
-  LLAMA_ADAPTER_METHOD,
-  IA3_METHOD,
-  BITFIT_METHOD,
+  LLAMA_ADAPTER,
+  IA3,
+  BITFIT,
   HEAD_ONLY,
   FROM_SCRATCH,
 ];

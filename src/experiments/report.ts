@@ -1,5 +1,7 @@
 import { escapeHtml, htmlTable } from "../notebook/html";
 import { chartHtml, plotlyLoaderHtml, type Figure, type PlotlyTrace } from "../notebook/plotly";
+import { isPeftMethod, peftDefinition } from "../peft/methods";
+import { BASELINE_FAMILIES, type MethodFamily } from "./methods";
 import type { MethodSummary, SweepResult } from "./rank-sweep";
 
 /** The seed-004 comparison table, one row per method: Method | Params | Accuracy (mean ± std over the seeds). */
@@ -79,34 +81,10 @@ export interface SweepFigures {
   forgetting: Figure;
 }
 
-const FAMILY_NAMES: Record<string, string> = {
-  full: "Full fine-tuning",
-  lora: "LoRA",
-  adapter: "Adapters",
-  prompt: "Prompt tuning",
-  prefix: "Prefix tuning",
-  ia3: "IA3",
-  bitfit: "BitFit",
-  "p-tuning": "P-tuning",
-  "llama-adapter": "LLaMA-Adapter",
-  "head-only": "Head only",
-  scratch: "From scratch",
-};
-
-/** One colour per family (Plotly's default cycle has 10 and there are 11 families). */
-const FAMILY_COLORS: Record<string, string> = {
-  full: "#1f77b4",
-  lora: "#ff7f0e",
-  adapter: "#2ca02c",
-  prompt: "#d62728",
-  prefix: "#9467bd",
-  ia3: "#8c564b",
-  bitfit: "#e377c2",
-  "p-tuning": "#bcbd22",
-  "llama-adapter": "#17becf",
-  "head-only": "#7f7f7f",
-  scratch: "#000000",
-};
+/** A family's legend name and colour: a PEFT method's from its definition, a baseline's from BASELINE_FAMILIES. */
+export function familyStyle(family: MethodFamily): { title: string; colour: string } {
+  return isPeftMethod(family) ? peftDefinition(family) : BASELINE_FAMILIES[family];
+}
 
 function axis(title: string, log = false, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { title: { text: title }, type: log ? "log" : "linear", automargin: true, ...extra };
@@ -173,19 +151,19 @@ export function sweepFigures(result: SweepResult): SweepFigures {
     },
   };
 
-  const families = new Map<string, MethodSummary[]>();
+  const families = new Map<MethodFamily, MethodSummary[]>();
   for (const s of result.summary) families.set(s.family, [...(families.get(s.family) ?? []), s]);
   const accuracyVsParams: Figure = {
     data: [...families].map(([family, members]): PlotlyTrace => ({
       type: "scatter",
       mode: "markers+text",
-      name: FAMILY_NAMES[family] ?? family,
+      name: familyStyle(family).title,
       x: members.map((s) => s.params),
       y: members.map((s) => 100 * s.accuracy.mean),
       error_y: errorBars(members),
       text: members.map((s) => (s.rank !== undefined ? `r=${s.rank}` : "")),
       textposition: "top center",
-      marker: { size: 10, color: FAMILY_COLORS[family] },
+      marker: { size: 10, color: familyStyle(family).colour },
     })),
     layout: {
       title: { text: "Accuracy vs trainable parameters" },

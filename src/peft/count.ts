@@ -1,7 +1,4 @@
-/**
- * The result every `src/peft/<method>/count.ts` returns. The dispatcher over methods (name → config → count) is
- * in src/analysis/methods.ts: kept out of this file so that a method's count.ts importing it makes no import cycle.
- */
+/** The result every `src/peft/<method>/count.ts` returns; src/peft/methods.ts dispatches by method name. */
 
 /** One line of a count's derivation, e.g. "LoRA A, B on q" = "12 × 8·(768 + 768)". */
 export interface CountTerm {

@@ -1,33 +1,5 @@
-// Every PEFT method: config, count, layer — one folder each (see README).
+// Every PEFT method (one folder each, listed and re-exported by the registry) and the lookups over them.
 export type { PeftCount, CountTerm } from "./count";
-export * from "./lora/config";
-export * from "./lora/count";
-export * from "./adapter/config";
-export * from "./adapter/count";
-export * from "./ia3/config";
-export * from "./ia3/count";
-export * from "./prompt/config";
-export * from "./prompt/count";
-export * from "./prefix/config";
-export * from "./prefix/count";
-export * from "./ptuning/config";
-export * from "./ptuning/count";
-export * from "./llama_adapter/config";
-export * from "./llama_adapter/count";
-export * from "./bitfit/config";
-export * from "./bitfit/count";
-export * from "./full/config";
-export * from "./full/count";
-export * from "./adapter/layer";
-export * from "./prompt/layer";
-export * from "./prefix/layer";
-export * from "./ptuning/layer";
-export * from "./ptuning/template";
-export * from "./ia3/layer";
-export * from "./bitfit/layer";
-export * from "./llama_adapter/layer";
-export * from "./lora/layer";
-export * from "./lora/attention";
-export * from "./lora/model";
-export * from "./manager";
-export * from "./qlora";
+export * from "./definition";
+export * from "./registry";
+export * from "./methods";

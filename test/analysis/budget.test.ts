@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { countPeft, largestUnderBudget } from "../../src/analysis";
+import { largestUnderBudget } from "../../src/analysis";
+import { countPeft } from "../../src/peft/methods";
 import { modelPreset } from "../../src/models";
 
 const toy = modelPreset("sheet4-toy");

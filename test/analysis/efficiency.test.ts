@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { analyzePeftEfficiency, countPeft, PEFT_METHODS, trainableParamsLine } from "../../src/analysis";
+import { analyzePeftEfficiency, trainableParamsLine } from "../../src/analysis";
+import { countPeft, PEFT_METHODS } from "../../src/peft/methods";
 import { modelPreset, presetNames } from "../../src/models";
 
 describe("analyzePeftEfficiency (Exercise 9.10)", () => {

@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { countPeft, PEFT_METHODS } from "../../src/analysis";
+import { countPeft, PEFT_METHODS } from "../../src/peft/methods";
 import { main } from "../../src/cli/main";
 import { modelPreset, presetNames } from "../../src/models";
 

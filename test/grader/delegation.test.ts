@@ -153,7 +153,7 @@ describeJupyter("grading a submission that calls the library", () => {
       path.join(student, "sheet4_peft.ipynb"),
       submission("sheet4_peft.ipynb", {
         p1_counts: [
-          'const countPeft = require("peft-lab/dist/analysis/methods").countPeft;',
+          'const countPeft = require("peft-lab/dist/peft/methods").countPeft;',
           'function loraParams(model: ModelConfig, r: number): number { return countPeft(model, "lora", { r: r, targets: ["q", "k"], granularity: "per-head" }).count.trainable; }',
           'function softPromptParams(model: ModelConfig, P: number): number { return countPeft(model, "prompt", { length: P }).count.trainable; }',
           'function adapterParams(model: ModelConfig, dA: number): number { return countPeft(model, "adapter", { bottleneck: dA, placement: "attention", bias: false }).count.trainable; }',
@@ -206,7 +206,7 @@ describeJupyter("grading a submission that calls the library", () => {
     const messages = (item: ItemResult) => item.checks.map((c) => c.message);
     expect(messages(sheet4.get("p1_counts_test")!)).toEqual(
       ["loraParams", "softPromptParams", "adapterParams", "ia3Params"].map(
-        (name) => `${name} does no work of its own: it only hands its arguments to countPeft (from module "peft-lab/dist/analysis/methods"). A graded function must compute its result itself; this item scores 0`,
+        (name) => `${name} does no work of its own: it only hands its arguments to countPeft (from module "peft-lab/dist/peft/methods"). A graded function must compute its result itself; this item scores 0`,
       ),
     );
     expect(messages(sheet4.get("p1_budget_test")!)).toEqual([

@@ -43,7 +43,7 @@ const STUDENT_FAILURES = [
 const LIBRARY_ANSWERS: Record<string, { imports: string[]; body: string }> = {
   mseGradient: { imports: [], body: "const w = Tensor.param(W); const e = ag.sub(ag.matmul(Tensor.constant(X), w), Tensor.constant(T)); ag.mean(ag.mul(e, e)).backward(); return w.grad!;" },
   sgdStep: { imports: [], body: "const t = Tensor.param(w.clone()); t.grad = grad; new SGD([t], { lr: lr }).step(); return t.value;" },
-  softPromptInput: { imports: ["SoftPrompt"], body: "return new SoftPrompt(prompt).apply([Matrix.vstack(tokenIds.map((id) => embedding.row(id)))])[0];" },
+  softPromptInput: { imports: ["SoftPrompt"], body: "return SoftPrompt.fromValues(prompt).apply([Matrix.vstack(tokenIds.map((id) => embedding.row(id)))])[0];" },
   softPromptParams: { imports: ["countPeft"], body: 'return countPeft(model, "prompt", { length: length }).count.trainable;' },
   promptCosineSimilarity: { imports: ["promptSimilarity"], body: 'return promptSimilarity(a, b, "average-tokens");' },
   countBiases: { imports: ["countBitFit"], body: "return countBitFit(model, { normBiases: true }).trainable;" },

@@ -1,3 +1,4 @@
+import type { PeftModel } from "../definition";
 import { applyLinear, linearFrom, linearParameters, scalarCount, type Linear } from "../../autograd/layers";
 import * as ag from "../../autograd/tensor";
 import { Tensor } from "../../autograd/tensor";
@@ -124,7 +125,7 @@ export class BottleneckAdapter {
 }
 
 /** The adapters of a whole model: one per block and site of the placement. */
-export class BottleneckAdapters {
+export class BottleneckAdapters implements PeftModel<AdapterConfig> {
   readonly config: AdapterConfig;
   private readonly adapters: Map<string, BottleneckAdapter>;
 

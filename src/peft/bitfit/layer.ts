@@ -1,3 +1,4 @@
+import type { PeftModel } from "../definition";
 import { scalarCount } from "../../autograd/layers";
 import { Tensor } from "../../autograd/tensor";
 import type { Matrix } from "../../tensor/matrix";
@@ -26,7 +27,7 @@ export function bitFitTrainable(config: BitFitConfig = BITFIT_DEFAULTS): (name: 
  * BitFit (Ben Zaken et al. 2022) over a set of named parameters: the biases selected by bitFitTrainable become
  * trainable leaves (Tensor.param), every other weight a frozen Tensor.constant.
  */
-export class BitFit {
+export class BitFit implements PeftModel<BitFitConfig> {
   readonly config: BitFitConfig;
   private readonly tensors: Map<string, Tensor>;
 
@@ -61,10 +62,12 @@ export class BitFit {
   }
 
   /**
-   * Merging is the identity: BitFit adds nothing next to the model — the trained biases ARE the model's biases —
-   * so the "merged" model is simply the current weights (copies), with no extra inference cost.
+   * `weights` with the trained biases in place of theirs (copies). BitFit adds nothing next to the model — the trained
+   * biases ARE the model's biases — so the merged model has no extra inference cost.
    */
-  merge(): Record<string, Matrix> {
-    return Object.fromEntries([...this.tensors].map(([name, t]) => [name, t.value.clone()]));
+  merge(weights: Readonly<Record<string, Matrix>>): Record<string, Matrix> {
+    const out = { ...weights };
+    for (const t of this.parameters()) out[t.name!] = t.value.clone();
+    return out;
   }
 }

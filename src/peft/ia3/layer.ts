@@ -1,3 +1,4 @@
+import type { PeftModel } from "../definition";
 import { scalarCount } from "../../autograd/layers";
 import * as ag from "../../autograd/tensor";
 import { Tensor } from "../../autograd/tensor";
@@ -82,7 +83,7 @@ export class Ia3Block {
 const MODEL_SITE: Partial<Record<Ia3Target, LinearSite>> = { q: "q", k: "k", v: "v", o: "o", ff: "down" };
 
 /** IA3 on every block of a model. */
-export class Ia3 {
+export class Ia3 implements PeftModel<Ia3Config> {
   readonly config: Ia3Config;
   readonly blocks: Ia3Block[];
 

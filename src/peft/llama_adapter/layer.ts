@@ -1,3 +1,4 @@
+import type { PeftModel } from "../definition";
 import { scalarCount } from "../../autograd/layers";
 import * as ag from "../../autograd/tensor";
 import { Tensor } from "../../autograd/tensor";
@@ -77,7 +78,7 @@ export interface LlamaAdapterInit {
 }
 
 /** LLaMA-Adapter on the top `layers` blocks of a model. */
-export class LlamaAdapter {
+export class LlamaAdapter implements PeftModel<LlamaAdapterConfig> {
   readonly config: LlamaAdapterConfig;
   /** Index of the lowest adapted block: nLayers − layers. */
   readonly firstLayer: number;

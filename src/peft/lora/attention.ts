@@ -102,11 +102,11 @@ export class LoraMultiHeadAttention {
   }
 
   /** Merge every adapter into its projection (throws if one is already merged). */
-  mergeLora(): void {
+  merge(): void {
     for (const p of this.targets) this.adapters[p]!.merge();
   }
 
-  unmergeLora(): void {
+  unmerge(): void {
     for (const p of this.targets) this.adapters[p]!.unmerge();
   }
 

@@ -133,25 +133,28 @@ export function asTensor(x: Tensor | Matrix): Tensor {
 }
 
 /**
- * Exercise 9.5: a frozen linear layer (W, optional bias b: 1 × d_out, both Tensor.constant) with a LoRA adapter.
- * merge() folds s·A B into W for inference (no extra latency); unmerge() takes it out again. While merged the
- * forward uses the merged W alone — A and B receive no gradient then, so train unmerged.
+ * A frozen linear layer (optional bias b: 1 × d_out) with a LoRA adapter: y = x W + b + s·x A B. Subclasses say how W
+ * is stored (LoraLinear: full precision; QLoraLayer: 4-bit). merge() computes with W + s·A B alone (no extra latency);
+ * unmerge() goes back to W and the adapter. While merged A and B receive no gradient, so train unmerged.
  */
-export class LoraLinear {
+export abstract class AdaptedLinear {
   readonly adapter: LoraAdapter;
   readonly bias?: Tensor;
-  private weight: Tensor;
-  private isMerged = false;
+  private readonly name: string;
+  private mergedWeight?: Tensor;
 
-  constructor(W: Matrix, options: LoraOptions & { bias?: Matrix }) {
-    if (options.bias && (options.bias.rows !== 1 || options.bias.cols !== W.cols)) {
-      throw new ShapeError(`LoraLinear: bias ${formatShape(options.bias.shape)} must be 1×${W.cols} for W ${formatShape(W.shape)}`);
+  protected constructor(dIn: number, dOut: number, options: LoraOptions & { bias?: Matrix }, defaultName: string) {
+    if (options.bias && (options.bias.rows !== 1 || options.bias.cols !== dOut)) {
+      throw new ShapeError(`${this.constructor.name}: bias ${formatShape(options.bias.shape)} must be 1×${dOut} for a ${dIn}×${dOut} weight`);
     }
-    const name = options.name ?? "lora";
-    this.weight = Tensor.constant(W.clone(), `${name}.W`);
+    const name = options.name ?? defaultName;
+    this.name = name;
     this.bias = options.bias ? Tensor.constant(options.bias.clone(), `${name}.b`) : undefined;
-    this.adapter = LoraAdapter.init(W.rows, W.cols, { ...options, name });
+    this.adapter = LoraAdapter.init(dIn, dOut, { ...options, name });
   }
+
+  /** The frozen weight W as stored (dequantized for a 4-bit one), as a constant. */
+  protected abstract frozen(): Tensor;
 
   get A(): Tensor {
     return this.adapter.A;
@@ -166,20 +169,22 @@ export class LoraLinear {
   }
 
   get merged(): boolean {
-    return this.isMerged;
+    return this.mergedWeight !== undefined;
   }
 
-  /** The frozen weight as it stands: W, or W + s·A B while merged. */
-  get W(): Matrix {
-    return this.weight.value;
+  /** The weight the layer computes with: W, or W + s·A B while merged. */
+  protected current(): Tensor {
+    return this.mergedWeight ?? this.frozen();
   }
 
   /** One sequence x: seq × d_in → seq × d_out. */
   forward(x: Tensor): Tensor {
-    if (x.shape[1] !== this.W.rows) throw new ShapeError(`LoraLinear.forward: x ${formatShape(x.shape)} does not fit W ${formatShape(this.W.shape)}`);
-    const base = ag.matmul(x, this.weight);
+    if (x.shape[1] !== this.adapter.dIn) {
+      throw new ShapeError(`${this.constructor.name}.forward: x ${formatShape(x.shape)} does not fit W ${this.adapter.dIn}×${this.adapter.dOut}`);
+    }
+    const base = ag.matmul(x, this.current());
     const withBias = this.bias ? ag.add(base, this.bias) : base;
-    return this.isMerged ? withBias : ag.add(withBias, this.adapter.apply(x));
+    return this.merged ? withBias : ag.add(withBias, this.adapter.apply(x));
   }
 
   /** A batch [batch, seq, d_in] as a list of seq × d_in matrices or tensors (matrices enter as constants). */
@@ -187,20 +192,19 @@ export class LoraLinear {
     return batch.map((x) => this.forward(asTensor(x)));
   }
 
-  /** W ← W + s·A B; returns the merged weight. Merging twice would add the update twice, so it throws. */
+  /** Computes with W + s·A B from now on and returns it. Merging twice would add the update twice, so it throws. */
   merge(): Matrix {
-    if (this.isMerged) throw new Error(`LoraLinear.merge: ${this.weight.name ?? "layer"} is already merged`);
-    this.weight = Tensor.constant(this.W.add(this.adapter.delta()), this.weight.name);
-    this.isMerged = true;
-    return this.W;
+    if (this.merged) throw new Error(`${this.constructor.name}.merge: ${this.name} is already merged`);
+    const frozen = this.frozen();
+    this.mergedWeight = Tensor.constant(frozen.value.add(this.adapter.delta()), frozen.name);
+    return this.mergedWeight.value;
   }
 
-  /** W ← W − s·A B (as PEFT's unmerge: subtracts the update, so W comes back up to rounding). */
+  /** Back to W and the adapter; returns W. */
   unmerge(): Matrix {
-    if (!this.isMerged) throw new Error(`LoraLinear.unmerge: ${this.weight.name ?? "layer"} is not merged`);
-    this.weight = Tensor.constant(this.W.sub(this.adapter.delta()), this.weight.name);
-    this.isMerged = false;
-    return this.W;
+    if (!this.merged) throw new Error(`${this.constructor.name}.unmerge: ${this.name} is not merged`);
+    this.mergedWeight = undefined;
+    return this.frozen().value;
   }
 
   parameters(): Tensor[] {
@@ -209,6 +213,25 @@ export class LoraLinear {
 
   parameterCount(): number {
     return this.adapter.parameterCount();
+  }
+}
+
+/** Exercise 9.5: LoRA on a full-precision frozen linear layer. */
+export class LoraLinear extends AdaptedLinear {
+  private readonly weight: Tensor;
+
+  constructor(W: Matrix, options: LoraOptions & { bias?: Matrix }) {
+    super(W.rows, W.cols, options, "lora");
+    this.weight = Tensor.constant(W.clone(), `${options.name ?? "lora"}.W`);
+  }
+
+  /** The frozen weight as it stands: W, or W + s·A B while merged. */
+  get W(): Matrix {
+    return this.current().value;
+  }
+
+  protected frozen(): Tensor {
+    return this.weight;
   }
 }
 

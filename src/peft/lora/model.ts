@@ -4,6 +4,7 @@ import type { ModelAdaptation } from "../../model/adaptation";
 import { LINEAR_SITES, type LinearSite, type TransformerConfig } from "../../model/config";
 import { linearName, linearShape, type Weights } from "../../model/weights";
 import type { Rng } from "../../tensor/random";
+import type { PeftModel } from "../definition";
 import { validateLoraConfig, type LoraConfig } from "./config";
 import { LoraAdapter, type LoraInit } from "./layer";
 
@@ -12,7 +13,7 @@ import { LoraAdapter, type LoraInit } from "./layer";
  * per block, added through the model's linear hook, x W + b + s·x A B. The peft-lab Transformer has separate
  * q, k, v (no fused "qkv", no gate), adapts whole matrices, and leaves every bias frozen.
  */
-export class LoraModel {
+export class LoraModel implements PeftModel<LoraConfig> {
   readonly config: LoraConfig;
   /** Adapters by linear name, e.g. "blocks.0.q". */
   readonly adapters: ReadonlyMap<string, LoraAdapter>;

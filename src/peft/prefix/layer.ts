@@ -6,6 +6,7 @@ import type { Rng } from "../../tensor/random";
 import type { ModelConfig } from "../../models/config";
 import type { ModelAdaptation } from "../../model/adaptation";
 import type { AttentionPrefix } from "../../nn/attention";
+import type { PeftModel } from "../definition";
 import { validatePrefixTuningConfig, type PrefixTuningConfig } from "./config";
 
 /** Sizes prefix tuning needs; keys and values are nHeads·dHead wide when dHead is given, else d_model. */
@@ -31,6 +32,8 @@ export interface PrefixMlp {
 export interface PrefixInit {
   /** Std of the prefix table (or of the MLP's input embedding): 1, as torch.nn.Embedding initialises it in PEFT. */
   std: number;
+  /** A given P × 2Lw start instead of a random one (projection-free). */
+  table: Matrix;
 }
 
 /**
@@ -41,37 +44,40 @@ export interface PrefixInit {
  * The table is either trained directly or produced by the reparameterisation MLP (`projection`), which Li & Liang
  * found to stabilise training; after training the MLP is no longer needed — `merge()` keeps only its output.
  */
-export class PrefixTuning {
+export class PrefixTuning implements PeftModel<PrefixTuningConfig> {
   readonly config: PrefixTuningConfig;
   readonly dims: PrefixDims;
   /** The trained table when there is no projection. */
   readonly table?: Tensor;
   readonly mlp?: PrefixMlp;
 
-  private constructor(dims: PrefixDims, config: PrefixTuningConfig, parts: { table: Tensor } | { mlp: PrefixMlp }) {
+  /** `rng` draws the random start; `init.table` gives a projection-free start instead (e.g. real words' keys and values, which Li & Liang found to initialise better). */
+  constructor(dims: PrefixDims, config: PrefixTuningConfig, rng?: Rng, init: Partial<PrefixInit> = {}) {
     if (kvWidth(dims) % dims.nHeads !== 0) throw new ShapeError(`PrefixTuning: key/value width ${kvWidth(dims)} does not split into ${dims.nHeads} heads`);
     this.dims = dims;
     this.config = validatePrefixTuningConfig(config);
-    if ("table" in parts) this.table = parts.table;
-    else this.mlp = parts.mlp;
-  }
-
-  static create(dims: PrefixDims, config: PrefixTuningConfig, rng: Rng, init: Partial<PrefixInit> = {}): PrefixTuning {
-    const { length: P, hidden: H } = validatePrefixTuningConfig(config);
+    const { length: P, hidden: H } = config;
+    const width = 2 * dims.nLayers * kvWidth(dims);
+    if (init.table) {
+      if (config.projection || init.table.rows !== P || init.table.cols !== width) {
+        throw new ShapeError(`PrefixTuning: table ${formatShape(init.table.shape)} needs ${width} = 2·L·w columns and ${P} rows, without projection`);
+      }
+      this.table = Tensor.param(init.table.clone(), "prefix.table");
+      return;
+    }
+    if (!rng) throw new RangeError("PrefixTuning: a random start needs an Rng (or give init.table)");
     const std = init.std ?? 1;
-    const width = 2 * dims.nLayers * kvWidth(dims);
-    if (!config.projection) return new PrefixTuning(dims, config, { table: Tensor.param(rng.normalMatrix(P, width, std), "prefix.table") });
+    if (!config.projection) {
+      this.table = Tensor.param(rng.normalMatrix(P, width, std), "prefix.table");
+      return;
+    }
     const embedding = Tensor.param(rng.normalMatrix(P, dims.dModel, std), "prefix.embedding");
-    const mlp = { embedding, hidden: initLinear(dims.dModel, H, rng, "prefix.mlp.0"), out: initLinear(H, width, rng, "prefix.mlp.2") };
-    return new PrefixTuning(dims, config, { mlp });
+    this.mlp = { embedding, hidden: initLinear(dims.dModel, H, rng, "prefix.mlp.0"), out: initLinear(H, width, rng, "prefix.mlp.2") };
   }
 
-  /** A projection-free prefix with the given P × 2Lw table (e.g. keys and values of real words, which Li & Liang found to initialise better than random). */
+  /** A projection-free prefix holding the given P × 2Lw table. */
   static fromTable(dims: PrefixDims, table: Matrix): PrefixTuning {
-    const width = 2 * dims.nLayers * kvWidth(dims);
-    if (table.cols !== width) throw new ShapeError(`PrefixTuning.fromTable: table ${formatShape(table.shape)} needs ${width} = 2·L·w columns`);
-    const config = { length: table.rows, projection: false, hidden: dims.dModel };
-    return new PrefixTuning(dims, config, { table: Tensor.param(table.clone(), "prefix.table") });
+    return new PrefixTuning(dims, { length: table.rows, projection: false, hidden: dims.dModel }, undefined, { table });
   }
 
   get length(): number {
@@ -125,11 +131,10 @@ export class PrefixTuning {
   }
 
   /**
-   * "Merge" for prefix tuning: drop the reparameterisation MLP and keep its output as the prefix table. Nothing can
-   * be folded into the frozen weights (the prefixes are extra attention positions), but inference no longer runs
-   * the MLP. Without projection this is a copy.
+   * The reparameterisation MLP dropped, its output kept as the table: inference no longer runs the MLP. Nothing folds
+   * into the frozen weights (prefixes are extra attention positions), so this is no merge. Without projection: a copy.
    */
-  merge(): PrefixTuning {
+  withoutProjection(): PrefixTuning {
     return PrefixTuning.fromTable(this.dims, this.materialise());
   }
 

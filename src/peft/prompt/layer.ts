@@ -3,6 +3,8 @@ import { Tensor } from "../../autograd/tensor";
 import { Matrix, ShapeError, formatShape } from "../../tensor/matrix";
 import type { Rng } from "../../tensor/random";
 import type { ModelAdaptation } from "../../model/adaptation";
+import type { ModelConfig } from "../../models/config";
+import type { PeftModel } from "../definition";
 import { validatePromptTuningConfig, type PromptTuningConfig } from "./config";
 
 /**
@@ -52,8 +54,15 @@ function meanRow(embeddings: Matrix, ids: readonly number[]): Matrix {
   return Matrix.vstack(ids.map((id) => embeddings.row(id))).sumRows().scale(1 / ids.length);
 }
 
-/** The P × d initial values of a soft prompt. */
-export function initPromptValues(length: number, dModel: number, init: PromptInit, rng: Rng): Matrix {
+/** The P × d initial values of a soft prompt; `rng` may be left out for given values only. */
+export function initPromptValues(length: number, dModel: number, init: PromptInit, rng?: Rng): Matrix {
+  if (init.kind === "values") {
+    if (init.values.rows !== length || init.values.cols !== dModel) {
+      throw new ShapeError(`soft prompt init (values): got ${formatShape(init.values.shape)}, expected ${length}×${dModel}`);
+    }
+    return init.values.clone();
+  }
+  if (!rng) throw new RangeError(`soft prompt init (${init.kind}): needs an Rng`);
   const checkTable = (m: Matrix) => {
     if (m.cols !== dModel) throw new ShapeError(`soft prompt init (${init.kind}): embeddings are ${formatShape(m.shape)} but d_model is ${dModel}`);
   };
@@ -78,11 +87,6 @@ export function initPromptValues(length: number, dModel: number, init: PromptIni
       }
       return Matrix.vstack(rows);
     }
-    case "values":
-      if (init.values.rows !== length || init.values.cols !== dModel) {
-        throw new ShapeError(`soft prompt init (values): got ${formatShape(init.values.shape)}, expected ${length}×${dModel}`);
-      }
-      return init.values.clone();
   }
 }
 
@@ -90,18 +94,20 @@ export function initPromptValues(length: number, dModel: number, init: PromptIni
  * Soft prompt tuning (exercise 9.8): P trainable embeddings prepended to a sequence's input embeddings,
  * [batch, seq, d] → [batch, P + seq, d]; the model itself stays frozen.
  */
-export class SoftPrompt {
+export class SoftPrompt implements PeftModel<PromptTuningConfig> {
+  readonly config: PromptTuningConfig;
   /** P × d, the only trainable tensor. */
   readonly prompt: Tensor;
 
-  constructor(values: Matrix, name = "soft_prompt") {
-    if (values.rows === 0) throw new ShapeError("SoftPrompt: a prompt needs at least one row");
-    this.prompt = Tensor.param(values, name);
+  constructor(model: Pick<ModelConfig, "dModel">, config: PromptTuningConfig, rng?: Rng, init: PromptInit = { kind: "random" }, name = "soft_prompt") {
+    this.config = validatePromptTuningConfig(config);
+    this.prompt = Tensor.param(initPromptValues(config.length, model.dModel, init, rng), name);
   }
 
-  static create(config: PromptTuningConfig, dModel: number, init: PromptInit, rng: Rng): SoftPrompt {
-    validatePromptTuningConfig(config);
-    return new SoftPrompt(initPromptValues(config.length, dModel, init, rng));
+  /** A prompt holding these P × d values (copied): a trained or transferred one. */
+  static fromValues(values: Matrix, name = "soft_prompt"): SoftPrompt {
+    if (values.rows === 0) throw new ShapeError("SoftPrompt: a prompt needs at least one row");
+    return new SoftPrompt({ dModel: values.cols }, { length: values.rows }, undefined, { kind: "values", values }, name);
   }
 
   get length(): number {
@@ -149,7 +155,7 @@ export class SoftPrompt {
  * that training the target never changes the source.
  */
 export function transferPrompt(source: SoftPrompt | Matrix, name = "soft_prompt"): SoftPrompt {
-  return new SoftPrompt((source instanceof SoftPrompt ? source.values : source).clone(), name);
+  return SoftPrompt.fromValues(source instanceof SoftPrompt ? source.values : source, name);
 }
 
 function cosine(a: Float64Array, b: Float64Array): number {

@@ -5,6 +5,8 @@ import { Tensor } from "../../autograd/tensor";
 import { ShapeError, formatShape } from "../../tensor/matrix";
 import type { Rng } from "../../tensor/random";
 import type { ModelAdaptation } from "../../model/adaptation";
+import type { ModelConfig } from "../../models/config";
+import type { PeftModel } from "../definition";
 import { SoftPrompt } from "../prompt/layer";
 import { validatePTuningConfig, type PTuningConfig } from "./config";
 
@@ -17,30 +19,23 @@ import { validatePTuningConfig, type PTuningConfig } from "./config";
  * Every Linear has a bias; the LSTM has PyTorch's two bias vectors per gate block. Initialisation follows PyTorch's
  * defaults (embedding N(0, 1), Linear and LSTM uniform), as PEFT inherits them.
  */
-export class PromptEncoder {
+export class PromptEncoder implements PeftModel<PTuningConfig> {
   readonly config: PTuningConfig;
   readonly embedding: Tensor;
   readonly lstm?: BiLstmLayer[];
   readonly mlp: Linear[];
 
-  private constructor(config: PTuningConfig, embedding: Tensor, mlp: Linear[], lstm?: BiLstmLayer[]) {
-    this.config = config;
-    this.embedding = embedding;
-    this.mlp = mlp;
-    this.lstm = lstm;
-  }
-
-  static create(dModel: number, config: PTuningConfig, rng: Rng): PromptEncoder {
-    validatePTuningConfig(config);
+  constructor(model: Pick<ModelConfig, "dModel">, config: PTuningConfig, rng: Rng) {
+    this.config = validatePTuningConfig(config);
+    const { dModel } = model;
     const { length: P, hidden: H } = config;
-    const embedding = Tensor.param(rng.normalMatrix(P, dModel), "ptuning.embedding");
+    this.embedding = Tensor.param(rng.normalMatrix(P, dModel), "ptuning.embedding");
     if (config.encoder === "mlp") {
-      const mlp = [initLinear(dModel, H, rng, "ptuning.mlp.0"), initLinear(H, H, rng, "ptuning.mlp.2"), initLinear(H, dModel, rng, "ptuning.mlp.4")];
-      return new PromptEncoder(config, embedding, mlp);
+      this.mlp = [initLinear(dModel, H, rng, "ptuning.mlp.0"), initLinear(H, H, rng, "ptuning.mlp.2"), initLinear(H, dModel, rng, "ptuning.mlp.4")];
+    } else {
+      this.lstm = initBidirectionalLstm(dModel, H, config.lstmLayers, rng, "ptuning.lstm");
+      this.mlp = [initLinear(2 * H, 2 * H, rng, "ptuning.mlp.0"), initLinear(2 * H, dModel, rng, "ptuning.mlp.2")];
     }
-    const lstm = initBidirectionalLstm(dModel, H, config.lstmLayers, rng, "ptuning.lstm");
-    const mlp = [initLinear(2 * H, 2 * H, rng, "ptuning.mlp.0"), initLinear(2 * H, dModel, rng, "ptuning.mlp.2")];
-    return new PromptEncoder(config, embedding, mlp, lstm);
   }
 
   get length(): number {
@@ -80,7 +75,7 @@ export class PromptEncoder {
    * prompt holding those values (PEFT likewise saves the encoder's output as the prompt embeddings).
    */
   toSoftPrompt(): SoftPrompt {
-    return new SoftPrompt(this.forward().value.clone(), "ptuning.prompt");
+    return SoftPrompt.fromValues(this.forward().value, "ptuning.prompt");
   }
 
   parameters(): Tensor[] {

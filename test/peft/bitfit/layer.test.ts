@@ -63,11 +63,11 @@ describe("BitFit: only the biases train", () => {
     for (const name of model.frozenNames()) expect(w(name).grad, name).toBeNull();
   });
 
-  it("merge is the identity: the trained biases are the model's own biases", () => {
+  it("merge puts the trained biases in place of the base ones, nothing else", () => {
     const weights = { "l.W": Matrix.from([[1, 2]]), "l.b": Matrix.from([[0.5, -0.5]]) };
     const model = new BitFit(weights);
     model.weight("l.b").value.data.set([0.75, -0.25]); // one training step's worth
-    const merged = model.merge();
+    const merged = model.merge(weights);
     expect(merged["l.W"].toArray()).toEqual([[1, 2]]);
     expect(merged["l.b"].toArray()).toEqual([[0.75, -0.25]]);
     expect(weights["l.b"].toArray()).toEqual([[0.5, -0.5]]); // the caller's weights are copied, not trained in place

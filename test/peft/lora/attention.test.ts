@@ -58,17 +58,17 @@ describe("LoraMultiHeadAttention (Exercise 9.9)", () => {
     batch.forEach((xi, i) => expect(out[i].value.maxAbsDiff(reference(mha, xi, false))).toBeLessThan(1e-12));
   });
 
-  it("mergeLora() folds every adapter into its projection and leaves the output unchanged to 1e-12", () => {
+  it("merge() folds every adapter into its projection and leaves the output unchanged to 1e-12", () => {
     const mha = trained(["q", "k", "v", "o"], 7, true);
     const x = Tensor.constant(new Rng(8).normalMatrix(6, d));
     const before = mha.forward(x).value;
     const expected = reference(mha, x.value, true);
-    mha.mergeLora();
+    mha.merge();
     expect(mha.targets.every((p) => mha.adapters[p]!.merged)).toBe(true);
     expect(mha.forward(x).value.maxAbsDiff(before)).toBeLessThan(1e-12);
     expect(mha.forward(x).value.maxAbsDiff(expected)).toBeLessThan(1e-12);
-    expect(() => mha.mergeLora()).toThrow(/already merged/);
-    mha.unmergeLora();
+    expect(() => mha.merge()).toThrow(/already merged/);
+    mha.unmerge();
     expect(mha.forward(x).value.maxAbsDiff(before)).toBeLessThan(1e-12);
   });
 

@@ -29,7 +29,7 @@ describe("PrefixTuning: per-layer key and value prefixes", () => {
 
   it("the reparameterisation MLP matches a hand computation", () => {
     // d = 2, L = 1, P = 1, hidden 1: h = tanh([1 2]·[0.5; −0.25] + 0.3) = tanh(0.3); out = h·[1 2 3 4] + [0.1 0.2 0.3 0.4].
-    const prefix = PrefixTuning.create({ dModel: 2, nLayers: 1, nHeads: 1 }, { length: 1, projection: true, hidden: 1 }, new Rng(1));
+    const prefix = new PrefixTuning({ dModel: 2, nLayers: 1, nHeads: 1 }, { length: 1, projection: true, hidden: 1 }, new Rng(1));
     const mlp = prefix.mlp!;
     mlp.embedding.value.data.set([1, 2]);
     mlp.hidden.W.value.data.set([0.5, -0.25]);
@@ -43,7 +43,7 @@ describe("PrefixTuning: per-layer key and value prefixes", () => {
   });
 
   it("layerPrefix (per-layer columns of the MLP) equals the slices of the whole table from prefixes()", () => {
-    const prefix = PrefixTuning.create(dims, { length: 3, projection: true, hidden: 5 }, new Rng(2));
+    const prefix = new PrefixTuning(dims, { length: 3, projection: true, hidden: 5 }, new Rng(2));
     const all = prefix.prefixes();
     for (let l = 0; l < 3; l++) {
       expect(prefix.layerPrefix(l).keys.value.maxAbsDiff(all[l].keys.value)).toBeLessThan(1e-15);
@@ -51,9 +51,9 @@ describe("PrefixTuning: per-layer key and value prefixes", () => {
     }
   });
 
-  it("merge drops the MLP and caches its output: identical prefixes from P·2Ld parameters", () => {
-    const prefix = PrefixTuning.create(dims, { length: 3, projection: true, hidden: 5 }, new Rng(3));
-    const merged = prefix.merge();
+  it("withoutProjection drops the MLP and caches its output: identical prefixes from P·2Ld parameters", () => {
+    const prefix = new PrefixTuning(dims, { length: 3, projection: true, hidden: 5 }, new Rng(3));
+    const merged = prefix.withoutProjection();
     expect(merged.mlp).toBeUndefined();
     expect(merged.parameterCount()).toBe(3 * 2 * 3 * 4);
     for (let l = 0; l < 3; l++) {
@@ -68,7 +68,7 @@ describe("PrefixTuning: per-layer key and value prefixes", () => {
   for (const projection of [false, true]) {
     it(`gradients through causal attention w.r.t. the ${projection ? "MLP's parameters" : "prefix table"} and the input match finite differences`, () => {
       const rng = new Rng(4);
-      const prefix = PrefixTuning.create(dims, { length: 2, projection, hidden: 3 }, rng, { std: 0.5 });
+      const prefix = new PrefixTuning(dims, { length: 2, projection, hidden: 3 }, rng, { std: 0.5 });
       const [Wq, Wk, Wv] = [0, 1, 2].map(() => Tensor.constant(rng.normalMatrix(4, 4, 0.5)));
       const x = Tensor.param(rng.normalMatrix(5, 4)); // a packed batch of sequences of lengths 3 and 2
       const R = Tensor.constant(rng.normalMatrix(5, 4));
@@ -83,7 +83,7 @@ describe("PrefixTuning: per-layer key and value prefixes", () => {
 
   it("per-head prefixes in src/nn's attention give what src/model's attention gives with the P × d prefix", () => {
     const rng = new Rng(5);
-    const prefix = PrefixTuning.create(dims, { length: 2, projection: false, hidden: 4 }, rng);
+    const prefix = new PrefixTuning(dims, { length: 2, projection: false, hidden: 4 }, rng);
     const x = rng.normalMatrix(3, 4);
     const [Wq, Wk, Wv] = [0, 1, 2].map(() => rng.normalMatrix(4, 4));
     const kv = prefix.layerPrefix(2);
@@ -98,7 +98,7 @@ describe("PrefixTuning: per-layer key and value prefixes", () => {
       it(`trainable scalars equal countPrefixTuning (projection ${projection}, h·d_k ${2 * dHead} with d_model 8)`, () => {
         const model = customModel({ dModel: 8, nLayers: 3, nHeads: 2, dHead });
         const config = prefixTuningConfig({ length: 4, projection, hidden: 6 }, model);
-        const prefix = PrefixTuning.create(model, config, new Rng(1));
+        const prefix = new PrefixTuning(model, config, new Rng(1));
         expect(prefix.parameterCount()).toBe(countPrefixTuning(model, config).trainable);
         expect(prefix.layerPrefix(2).keys.shape).toEqual([4, 2 * dHead]);
       });

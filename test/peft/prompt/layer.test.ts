@@ -16,7 +16,7 @@ const isTableRow = (row: Matrix) => row.maxAbsDiff(table.row(rowIndex(row))) ===
 
 describe("SoftPrompt (exercise 9.8): [batch, seq, d] → [batch, P + seq, d]", () => {
   it("prepends the same P prompt rows to every sequence of a batch", () => {
-    const prompt = new SoftPrompt(Matrix.from([[1, 2], [3, 4]]));
+    const prompt = SoftPrompt.fromValues(Matrix.from([[1, 2], [3, 4]]));
     const batch = [Matrix.from([[5, 6], [7, 8], [9, 10]]), Matrix.from([[11, 12]])];
     const [a, b] = prompt.apply(batch);
     expect(a.toArray()).toEqual([[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]]);
@@ -25,7 +25,7 @@ describe("SoftPrompt (exercise 9.8): [batch, seq, d] → [batch, P + seq, d]", (
 
   it("gradients w.r.t. the prompt and the input embeddings match finite differences", () => {
     const rng = new Rng(1);
-    const prompt = SoftPrompt.create({ length: 3 }, 4, { kind: "random" }, rng);
+    const prompt = new SoftPrompt({ dModel: 4 }, { length: 3 }, rng);
     const W = Tensor.constant(rng.normalMatrix(4, 4)); // a frozen layer after the prompt
     const xs = [Tensor.param(rng.normalMatrix(2, 4)), Tensor.param(rng.normalMatrix(5, 4))];
     const R = xs.map((x) => Tensor.constant(rng.normalMatrix(3 + x.shape[0], 4)));
@@ -36,13 +36,13 @@ describe("SoftPrompt (exercise 9.8): [batch, seq, d] → [batch, P + seq, d]", (
   it("trainable scalars equal countPromptTuning (P·d)", () => {
     const model = customModel({ dModel: 12, nLayers: 2, nHeads: 3 });
     const config = promptTuningConfig({ length: 7 });
-    const prompt = SoftPrompt.create(config, model.dModel, { kind: "random" }, new Rng(1));
+    const prompt = new SoftPrompt(model, config, new Rng(1));
     expect(prompt.parameterCount()).toBe(countPromptTuning(model, config).trainable);
     expect(prompt.parameterCount()).toBe(7 * 12);
   });
 
   it("rejects an input of another width", () => {
-    expect(() => new SoftPrompt(Matrix.zeros(2, 3)).apply([Matrix.zeros(1, 4)])).toThrow(/SoftPrompt.prepend: input 1×4 does not match the 2×3 prompt/);
+    expect(() => SoftPrompt.fromValues(Matrix.zeros(2, 3)).apply([Matrix.zeros(1, 4)])).toThrow(/SoftPrompt.prepend: input 1×4 does not match the 2×3 prompt/);
   });
 });
 
@@ -85,7 +85,7 @@ describe("soft prompt initialisation (Lester et al. 2021)", () => {
 
 describe("SPoT: prompt transfer and prompt similarity", () => {
   it("a transferred prompt starts as a copy of the source and trains independently of it", () => {
-    const source = new SoftPrompt(Matrix.from([[1, 2], [3, 4]]));
+    const source = SoftPrompt.fromValues(Matrix.from([[1, 2], [3, 4]]));
     const target = transferPrompt(source);
     expect(target.values.toArray()).toEqual(source.values.toArray());
     target.prompt.value.set(0, 0, 99);

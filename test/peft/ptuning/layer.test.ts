@@ -17,7 +17,7 @@ const lin = (x: Matrix, layer: { W: Tensor; b?: Tensor }) => x.matmul(layer.W.va
 
 describe("PromptEncoder (P-tuning, as PEFT's PromptEncoder)", () => {
   it('"mlp": Linear(d, H) → ReLU → Linear(H, H) → ReLU → Linear(H, d) on the virtual-token embeddings', () => {
-    const enc = PromptEncoder.create(6, pTuningConfig({ length: 3, encoder: "mlp", hidden: 4 }, model), new Rng(1));
+    const enc = new PromptEncoder({ dModel: 6 }, pTuningConfig({ length: 3, encoder: "mlp", hidden: 4 }, model), new Rng(1));
     const [l0, l1, l2] = enc.mlp;
     expect([l0.W.shape, l1.W.shape, l2.W.shape]).toEqual([[6, 4], [4, 4], [4, 6]]);
     const expected = lin(relu(lin(relu(lin(enc.embedding.value, l0)), l1)), l2);
@@ -25,7 +25,7 @@ describe("PromptEncoder (P-tuning, as PEFT's PromptEncoder)", () => {
   });
 
   it('"lstm": bidirectional LSTM (H per direction) → Linear(2H, 2H) → ReLU → Linear(2H, d)', () => {
-    const enc = PromptEncoder.create(6, pTuningConfig({ length: 3, encoder: "lstm", hidden: 4, lstmLayers: 2 }, model), new Rng(2));
+    const enc = new PromptEncoder({ dModel: 6 }, pTuningConfig({ length: 3, encoder: "lstm", hidden: 4, lstmLayers: 2 }, model), new Rng(2));
     const [l0, l1] = enc.mlp;
     expect([l0.W.shape, l1.W.shape]).toEqual([[8, 8], [8, 6]]);
     const states = bidirectionalLstm(enc.embedding, enc.lstm!).value;
@@ -36,7 +36,7 @@ describe("PromptEncoder (P-tuning, as PEFT's PromptEncoder)", () => {
   for (const encoder of ["mlp", "lstm"] as const) {
     it(`${encoder}: gradients w.r.t. every encoder parameter and the input embeddings match finite differences`, () => {
       const rng = new Rng(3);
-      const enc = PromptEncoder.create(6, pTuningConfig({ length: 3, encoder, hidden: 3, lstmLayers: 2 }, model), rng);
+      const enc = new PromptEncoder({ dModel: 6 }, pTuningConfig({ length: 3, encoder, hidden: 3, lstmLayers: 2 }, model), rng);
       const xs = [Tensor.param(rng.normalMatrix(2, 6)), Tensor.param(rng.normalMatrix(4, 6))];
       const R = xs.map((x) => Tensor.constant(rng.normalMatrix(3 + x.shape[0], 6)));
       const loss = () => enc.forwardBatch(xs).map((y, b) => ag.sum(ag.mul(ag.tanh(y), R[b]))).reduce((s, t) => ag.add(s, t));
@@ -47,12 +47,12 @@ describe("PromptEncoder (P-tuning, as PEFT's PromptEncoder)", () => {
   for (const [encoder, lstmLayers] of [["mlp", 2], ["lstm", 1], ["lstm", 2], ["lstm", 3]] as const) {
     it(`trainable scalars equal countPTuning (${encoder}${encoder === "lstm" ? `, ${lstmLayers} layers` : ""})`, () => {
       const config = pTuningConfig({ length: 5, encoder, hidden: 7, lstmLayers }, model);
-      expect(PromptEncoder.create(model.dModel, config, new Rng(4)).parameterCount()).toBe(countPTuning(model, config).trainable);
+      expect(new PromptEncoder(model, config, new Rng(4)).parameterCount()).toBe(countPTuning(model, config).trainable);
     });
   }
 
   it("toSoftPrompt caches the encoder's output as a plain P × d prompt", () => {
-    const enc = PromptEncoder.create(6, pTuningConfig({ length: 3, encoder: "lstm", hidden: 4, lstmLayers: 1 }, model), new Rng(5));
+    const enc = new PromptEncoder({ dModel: 6 }, pTuningConfig({ length: 3, encoder: "lstm", hidden: 4, lstmLayers: 1 }, model), new Rng(5));
     const cached = enc.toSoftPrompt();
     expect(cached.values.maxAbsDiff(enc.forward().value)).toBe(0);
     expect(cached.parameterCount()).toBe(3 * 6);
@@ -80,7 +80,7 @@ describe("P-tuning templates with anchor words", () => {
   it("assembles frozen token embeddings and encoded virtual tokens in template order", () => {
     const rng = new Rng(6);
     const embeddings = rng.normalMatrix(vocab.length, 6);
-    const enc = PromptEncoder.create(6, pTuningConfig({ length: 3, encoder: "lstm", hidden: 3, lstmLayers: 1 }, model), rng);
+    const enc = new PromptEncoder({ dModel: 6 }, pTuningConfig({ length: 3, encoder: "lstm", hidden: 3, lstmLayers: 1 }, model), rng);
     // Rows: v0 | the capital of | britain | is | v1 | london | v2.
     const parts = parsePTuningTemplate("[P] the capital of [X] is [P] [Y] [P]", { X: [1], Y: [2] }, tokenize);
     const virtual = enc.forward().value;
@@ -97,7 +97,7 @@ describe("P-tuning templates with anchor words", () => {
   it("gradients through a template reach the encoder (checked by finite differences) and never the frozen embeddings", () => {
     const rng = new Rng(7);
     const table = Tensor.constant(rng.normalMatrix(vocab.length, 6));
-    const enc = PromptEncoder.create(6, pTuningConfig({ length: 2, encoder: "lstm", hidden: 3, lstmLayers: 1 }, model), rng);
+    const enc = new PromptEncoder({ dModel: 6 }, pTuningConfig({ length: 2, encoder: "lstm", hidden: 3, lstmLayers: 1 }, model), rng);
     const parts = parsePTuningTemplate("[X] is located in [P][P] [Y]", { X: [1], Y: [2] }, tokenize);
     const W = Tensor.constant(rng.normalMatrix(6, 6));
     const R = Tensor.constant(rng.normalMatrix(7, 6));

@@ -5,7 +5,7 @@
  */
 import { Matrix, ShapeError, formatShape } from "../../tensor/matrix";
 import { truncatedSvd } from "../../tensor/linalg";
-import { loraDelta, type LoraWeights } from "../lora/layer";
+import { loraDelta, type LoraWeights } from "./layer";
 
 /** Module name → that module's adapter matrices. */
 export type AdapterWeights = Record<string, LoraWeights>;

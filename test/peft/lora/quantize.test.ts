@@ -17,7 +17,7 @@ import {
   quantizeNf4,
   quantizeZeroPoint4bit,
   unpackNibbles,
-} from "../../../src/peft/qlora/quantize";
+} from "../../../src/peft/lora/quantize";
 import { Rng } from "../../../src/tensor/random";
 
 const tiny = [-1, -0.5, 0, 0.25, 1];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LoraMultiHeadAttention } from "../../../src/peft/lora/attention";
 import type { LoraWeights } from "../../../src/peft/lora/layer";
-import { combineLora, linearCombinationGap, LoraManager, type AdapterWeights } from "../../../src/peft/manager/manager";
+import { combineLora, linearCombinationGap, LoraManager, type AdapterWeights } from "../../../src/peft/lora/manager";
 import { Matrix } from "../../../src/tensor/matrix";
 import { Rng } from "../../../src/tensor/random";
 
@@ -80,7 +80,7 @@ describe("LoraManager: add, switch, merge, unmerge (Exercise 9.11)", () => {
     const m = new LoraManager(mha.baseWeights());
     m.addAdapter("task", mha.adapterWeights());
     m.switchAdapter("task");
-    mha.mergeLora();
+    mha.merge();
     const merged = mha.baseWeights();
     for (const p of ["q", "k", "v", "o"] as const) expect(m.weights()[p].maxAbsDiff(merged[p])).toBeLessThan(1e-12);
   });

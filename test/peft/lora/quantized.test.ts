@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { leafGradientErrors } from "../../../src/autograd/gradcheck";
 import * as ag from "../../../src/autograd/tensor";
 import { Tensor } from "../../../src/autograd/tensor";
-import { QLoraLayer } from "../../../src/peft/qlora/layer";
-import { dequantizeNf4, dequantizeZeroPoint4bit, quantizeMatrix, quantizeNf4, quantizeZeroPoint4bit } from "../../../src/peft/qlora/quantize";
+import { QLoraLayer } from "../../../src/peft/lora/quantized";
+import { dequantizeNf4, dequantizeZeroPoint4bit, quantizeMatrix, quantizeNf4, quantizeZeroPoint4bit } from "../../../src/peft/lora/quantize";
 import { Matrix } from "../../../src/tensor/matrix";
 import { Rng } from "../../../src/tensor/random";
 
@@ -25,7 +25,7 @@ describe("QLoraLayer (Exercise 9.12)", () => {
     const expected = x.matmul(Wq).add(b).add(x.matmul(A.value).matmul(B.value).scale(scaling));
     expect(layer.forward(Tensor.constant(x)).value.maxAbsDiff(expected)).toBeLessThan(1e-12);
     expect(layer.forwardBatch([x, x.sliceRows(0, 1)])[1].value.maxAbsDiff(expected.sliceRows(0, 1))).toBeLessThan(1e-12);
-    expect(x.matmul(layer.mergedWeight()).add(b).maxAbsDiff(expected)).toBeLessThan(1e-12);
+    expect(x.matmul(layer.merge()).add(b).maxAbsDiff(expected)).toBeLessThan(1e-12);
   });
 
   it("takes seed 004's zero-point weight (quantized, scale, zero_point) as well", () => {

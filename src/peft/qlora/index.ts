@@ -1,2 +1,0 @@
-export * from "./quantize";
-export * from "./layer";
