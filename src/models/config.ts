@@ -50,6 +50,14 @@ export interface ModelConfig {
   pooler: boolean;
 }
 
+/**
+ * Width of Q, K, V (and of the concatenated heads W_O reads): h·d_k. Sizes without a head split (a toy layer
+ * described by d_model alone) use d_model.
+ */
+export function attentionWidth(dims: Pick<ModelConfig, "dModel"> & Partial<Pick<ModelConfig, "nHeads" | "dHead">>): number {
+  return dims.nHeads !== undefined && dims.dHead !== undefined ? dims.nHeads * dims.dHead : dims.dModel;
+}
+
 const KEYS: readonly (keyof ModelConfig)[] = [
   "name", "family", "head", "vocabSize", "maxPositions", "typeVocabSize", "dModel", "nLayers", "nHeads", "dHead", "dFF",
   "attentionBias", "ffnBias", "norm", "embeddingNorm", "finalNorm", "gatedMlp", "fusedQkv", "lmHead", "pooler",

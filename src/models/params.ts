@@ -2,7 +2,7 @@
  * Every parameter tensor of a model config, and the counts derived from that one list (total, per-component
  * breakdown; BitFit filters the same list for biases), so that no count is written twice.
  */
-import type { ModelConfig } from "./config";
+import { attentionWidth, type ModelConfig } from "./config";
 
 export type ComponentGroup = "embeddings" | "attention" | "ffn" | "norms" | "pooler" | "lm_head";
 export const COMPONENT_GROUPS: readonly ComponentGroup[] = ["embeddings", "attention", "ffn", "norms", "pooler", "lm_head"];
@@ -32,7 +32,7 @@ export interface LinearShape {
 
 /** Shape of a block's linear map in the row-vector convention (X W with W: d_in × d_out). */
 export function blockLinearShape(model: ModelConfig, site: BlockLinear): LinearShape {
-  const inner = model.nHeads * model.dHead;
+  const inner = attentionWidth(model);
   const attn = model.attentionBias;
   switch (site) {
     case "q":

@@ -3,7 +3,7 @@ import { scalarCount } from "../../autograd/layers";
 import * as ag from "../../autograd/tensor";
 import { Tensor } from "../../autograd/tensor";
 import { Matrix, ShapeError, formatShape } from "../../tensor/matrix";
-import type { ModelConfig } from "../../models/config";
+import { attentionWidth, type ModelConfig } from "../../models/config";
 import type { ModelAdaptation } from "../../model/adaptation";
 import type { LinearSite } from "../../model/config";
 import { linearName, type Weights } from "../../model/weights";
@@ -23,7 +23,7 @@ export function ia3Side(target: Ia3Target): "output" | "input" {
 
 /** Length of target's vector. */
 export function ia3VectorSize(dims: Ia3Dims, target: Ia3Target): number {
-  const inner = dims.nHeads !== undefined && dims.dHead !== undefined ? dims.nHeads * dims.dHead : dims.dModel;
+  const inner = attentionWidth(dims);
   if (target === "ff") return dims.dFF;
   return target === "qkv" ? 3 * inner : inner;
 }

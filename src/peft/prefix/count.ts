@@ -3,15 +3,15 @@
  * without projection one P × 2·L·(h·d_k) table; with projection an embedding P × d, Linear(d, H) and
  * Linear(H, 2·L·(h·d_k)), both with biases. Keys and values are h·d_k wide (= d_model in every preset).
  */
-import type { ModelConfig } from "../../models/config";
+import { attentionWidth, type ModelConfig } from "../../models/config";
 import { product, tally, type CountTerm, type PeftCount } from "../count";
 import type { PrefixTuningConfig } from "./config";
 
 export function countPrefixTuning(model: ModelConfig, config: PrefixTuningConfig): PeftCount {
   const { length: P, hidden: H } = config;
   const d = model.dModel;
-  const kv = 2 * model.nLayers * model.nHeads * model.dHead;
-  const kvText = `2·${model.nLayers}·${model.nHeads * model.dHead}`;
+  const kv = 2 * model.nLayers * attentionWidth(model);
+  const kvText = `2·${model.nLayers}·${attentionWidth(model)}`;
   if (!config.projection) {
     return tally([{ what: "prefix keys and values, every layer", formula: `${P} × ${kvText}`, count: P * kv, added: true }]);
   }

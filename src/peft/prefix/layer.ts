@@ -3,7 +3,7 @@ import * as ag from "../../autograd/tensor";
 import { Tensor } from "../../autograd/tensor";
 import { Matrix, ShapeError, formatShape } from "../../tensor/matrix";
 import type { Rng } from "../../tensor/random";
-import type { ModelConfig } from "../../models/config";
+import { attentionWidth, type ModelConfig } from "../../models/config";
 import type { ModelAdaptation } from "../../model/adaptation";
 import type { AttentionPrefix } from "../../nn/attention";
 import type { PeftModel } from "../definition";
@@ -11,10 +11,6 @@ import { validatePrefixTuningConfig, type PrefixTuningConfig } from "./config";
 
 /** Sizes prefix tuning needs; keys and values are nHeads·dHead wide when dHead is given, else d_model. */
 export type PrefixDims = Pick<ModelConfig, "dModel" | "nLayers" | "nHeads"> & Partial<Pick<ModelConfig, "dHead">>;
-
-function kvWidth(dims: PrefixDims): number {
-  return dims.dHead !== undefined ? dims.nHeads * dims.dHead : dims.dModel;
-}
 
 /** Layer ℓ's prefix: P × (h·d_k) keys and values, head h in columns [h·d_k, (h+1)·d_k) like K and V. */
 export interface PrefixKV {
@@ -53,11 +49,11 @@ export class PrefixTuning implements PeftModel<PrefixTuningConfig> {
 
   /** `rng` draws the random start; `init.table` gives a projection-free start instead (e.g. real words' keys and values, which Li & Liang found to initialise better). */
   constructor(dims: PrefixDims, config: PrefixTuningConfig, rng?: Rng, init: Partial<PrefixInit> = {}) {
-    if (kvWidth(dims) % dims.nHeads !== 0) throw new ShapeError(`PrefixTuning: key/value width ${kvWidth(dims)} does not split into ${dims.nHeads} heads`);
+    if (attentionWidth(dims) % dims.nHeads !== 0) throw new ShapeError(`PrefixTuning: key/value width ${attentionWidth(dims)} does not split into ${dims.nHeads} heads`);
     this.dims = dims;
     this.config = validatePrefixTuningConfig(config);
     const { length: P, hidden: H } = config;
-    const width = 2 * dims.nLayers * kvWidth(dims);
+    const width = 2 * dims.nLayers * attentionWidth(dims);
     if (init.table) {
       if (config.projection || init.table.rows !== P || init.table.cols !== width) {
         throw new ShapeError(`PrefixTuning: table ${formatShape(init.table.shape)} needs ${width} = 2·L·w columns and ${P} rows, without projection`);
@@ -93,7 +89,7 @@ export class PrefixTuning implements PeftModel<PrefixTuningConfig> {
 
   private columns(layer: number): [number, number, number] {
     const { nLayers } = this.dims;
-    const w = kvWidth(this.dims);
+    const w = attentionWidth(this.dims);
     if (!Number.isInteger(layer) || layer < 0 || layer >= nLayers) throw new RangeError(`PrefixTuning: layer ${layer} is not in 0…${nLayers - 1}`);
     return [2 * layer * w, (2 * layer + 1) * w, (2 * layer + 2) * w];
   }
