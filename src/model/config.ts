@@ -1,4 +1,5 @@
 import { validateModelConfig, type ModelConfig } from "../models/config";
+import type { BlockLinear } from "../models/params";
 
 /** A small decoder-only transformer (row-vector convention: activations are seq × d, a layer computes x W + b). */
 export interface TransformerConfig {
@@ -14,8 +15,8 @@ export interface TransformerConfig {
   norm: "pre" | "post";
 }
 
-/** Where a linear layer sits in a block: the attention projections and the FFN's up/down projections. */
-export type LinearSite = "q" | "k" | "v" | "o" | "up" | "down";
+/** Where a linear layer sits in a course-transformer block: separate Q, K, V, O and an ungated FFN's up/down. */
+export type LinearSite = Exclude<BlockLinear, "qkv" | "gate">;
 export const LINEAR_SITES: readonly LinearSite[] = ["q", "k", "v", "o", "up", "down"];
 
 export function validateTransformerConfig(config: TransformerConfig): void {

@@ -19,7 +19,11 @@ export interface ParamTensor {
   perLayer: boolean;
 }
 
-/** The linear maps inside a block that PEFT methods attach to. "qkv" is the fused Q|K|V projection. */
+/**
+ * The linear maps inside a block that PEFT methods attach to: the site vocabulary every layer, config and count uses
+ * (the course transformer's LinearSite, LoRA's targets and the attention projections are subsets of it). "qkv" is
+ * the fused Q|K|V projection, "gate" LLaMA's SwiGLU gate.
+ */
 export type BlockLinear = "q" | "k" | "v" | "qkv" | "o" | "gate" | "up" | "down";
 export const BLOCK_LINEARS: readonly BlockLinear[] = ["q", "k", "v", "qkv", "o", "gate", "up", "down"];
 

@@ -5,14 +5,14 @@ import { Tensor } from "../../autograd/tensor";
 import { Matrix, ShapeError, formatShape } from "../../tensor/matrix";
 import type { Rng } from "../../tensor/random";
 import type { ModelConfig } from "../../models/config";
-import type { ModelAdaptation } from "../../model/adaptation";
+import type { ModelAdaptation, SublayerSite } from "../../model/adaptation";
 import { validateAdapterConfig, type AdapterConfig, type AdapterPlacement } from "./config";
 
 export type AdapterActivation = "relu" | "gelu";
 export const ADAPTER_ACTIVATIONS: readonly AdapterActivation[] = ["relu", "gelu"];
 
 /** The residual branches of a block an adapter can follow. */
-export type AdapterSite = "attention" | "ffn";
+export type AdapterSite = SublayerSite;
 
 /** Where each placement inserts adapters: Houlsby after both sub-layers, Pfeiffer after the FFN only. */
 export function adapterSites(placement: AdapterPlacement): AdapterSite[] {

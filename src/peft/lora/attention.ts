@@ -3,9 +3,10 @@ import { Tensor } from "../../autograd/tensor";
 import { Matrix, ShapeError, formatShape } from "../../tensor/matrix";
 import { causalMask } from "../../tensor/ops";
 import type { Rng } from "../../tensor/random";
+import type { LinearSite } from "../../model/config";
 import { asTensor, LoraLinear, type LoraInit, type LoraWeights } from "./layer";
 
-export type AttentionProjection = "q" | "k" | "v" | "o";
+export type AttentionProjection = Extract<LinearSite, "q" | "k" | "v" | "o">;
 export const ATTENTION_PROJECTIONS: readonly AttentionProjection[] = ["q", "k", "v", "o"];
 
 /** The four fused d_model × d_model projections W_q, W_k, W_v (heads side by side in the columns) and W_o. */
