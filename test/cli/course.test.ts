@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { zipSync } from "fflate";
 import { afterAll, describe, expect, it } from "vitest";
-import { repoRoot } from "../jupyter/jupyter-env";
+import { repoRoot } from "../helpers/paths";
 
 const CLI = path.join(repoRoot, "dist", "cli", "main.js");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cli-course-"));

@@ -19,7 +19,8 @@ import { parse } from "csv-parse/sync";
 import { afterAll, expect, it } from "vitest";
 import { solvedNotebook } from "../../src/grader/demo";
 import { readNotebook, serializeNotebook } from "../../src/nbgrader";
-import { describeJupyter, repoRoot } from "../jupyter/jupyter-env";
+import { describeJupyter } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 
 const CLI = path.join(repoRoot, "dist", "cli", "main.js");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "grade-course-"));

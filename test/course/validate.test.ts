@@ -11,7 +11,8 @@ import { validateSubmission } from "../../src/course/validate";
 import { sourceText, toSourceLines, type Notebook } from "../../src/nbformat";
 import { isGrade, isSolution, nbgraderOf, readNotebook, release, serializeNotebook } from "../../src/nbgrader";
 import { solvedNotebook } from "../../src/grader/demo";
-import { describeJupyter, repoRoot, useJupyterServer } from "../jupyter/jupyter-env";
+import { describeJupyter, useJupyterServer } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 import { expectedStubFailures } from "../jupyter/stub-failures";
 
 const CLI = path.join(repoRoot, "dist", "cli", "main.js");

@@ -11,7 +11,8 @@ import { solvedNotebook } from "../../src/grader/demo";
 import { gradeSubmissions } from "../../src/grader/run";
 import type { ItemResult } from "../../src/grader/types";
 import { readNotebook, serializeNotebook } from "../../src/nbgrader/io";
-import { describeJupyter, repoRoot } from "../jupyter/jupyter-env";
+import { describeJupyter } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 
 /** Why each name counts as delegating, for a notebook made of these cells. */
 const flagged = (cells: string[], ...names: string[]) => Object.fromEntries(findDelegations(cells, names));

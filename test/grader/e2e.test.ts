@@ -28,7 +28,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { writeDemoSubmissions } from "../../src/grader/demo";
 import { readNotebook } from "../../src/nbgrader/io";
 import { secretLines } from "../../src/nbgrader/secrets";
-import { describeJupyter, processAlive, repoRoot } from "../jupyter/jupyter-env";
+import { describeJupyter, processAlive } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 
 const CLI = path.join(repoRoot, "dist", "cli", "main.js");
 const INSTRUCTOR = path.join(repoRoot, "notebooks", "sheet4_peft.ipynb");

@@ -23,7 +23,8 @@ import { sourceText, type Notebook } from "../../src/nbformat";
 import { readNotebook, serializeNotebook } from "../../src/nbgrader/io";
 import { release } from "../../src/nbgrader/release";
 import { findRegions, SOLUTION, sourceLines } from "../../src/nbgrader/regions";
-import { describeJupyter, repoRoot } from "../jupyter/jupyter-env";
+import { describeJupyter } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 
 /** The grader's server, started on a port the token hunter is told (it must not knock on other servers here). */
 const server = vi.hoisted(() => ({ port: 0, tokens: [] as string[] }));

@@ -12,7 +12,7 @@ import { Gradebook } from "../../src/grader/gradebook";
 import { applyManualScores, ScoresFileError } from "../../src/grader/manual-scores";
 import { manualQueueCsv } from "../../src/grader/report";
 import { attemptTotals, check, scoredItem, type ItemResult } from "../../src/grader/types";
-import { repoRoot } from "../jupyter/jupyter-env";
+import { repoRoot } from "../helpers/paths";
 
 const written = (id: string, max: number, answer: string): ItemResult => ({ id, kind: "manual", maxPoints: max, points: null, checks: [], notes: [], answer, rubric: "r" });
 

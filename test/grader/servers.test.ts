@@ -10,7 +10,8 @@ import { gradeSubmissions } from "../../src/grader/run";
 import { createSandbox, type Sandbox } from "../../src/grader/sandbox";
 import { startJupyterServer, type JupyterServer } from "../../src/jupyter";
 import { readNotebook, serializeNotebook } from "../../src/nbgrader/io";
-import { describeJupyter, repoRoot } from "../jupyter/jupyter-env";
+import { describeJupyter } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 
 const CLI = path.join(repoRoot, "dist", "cli", "main.js");
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, "grade", ...args], { cwd: repoRoot, encoding: "utf8" });

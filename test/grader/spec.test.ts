@@ -5,14 +5,14 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { prepareAssignment } from "../../src/grader/notebook";
 import { loadAssignment, loadAssignments, SpecError } from "../../src/grader/spec";
 import { Rng } from "../../src/tensor/random";
+import { repoRoot } from "../helpers/paths";
 
-const repo = path.resolve(__dirname, "../..");
 
 describe("solutions/<sheet>/grading.ts", () => {
   it("loads sheet 4's spec through the TypeScript hook; its items are the notebook's grade cells with their points", () => {
-    const loaded = loadAssignments(path.join(repo, "solutions"), path.join(repo, "notebooks"));
+    const loaded = loadAssignments(path.join(repoRoot, "solutions"), path.join(repoRoot, "notebooks"));
     const sheet4 = loaded.find((a) => a.spec.assignment === "sheet4");
-    expect(sheet4?.sourcePath).toBe(path.join(repo, "notebooks", "sheet4_peft.ipynb"));
+    expect(sheet4?.sourcePath).toBe(path.join(repoRoot, "notebooks", "sheet4_peft.ipynb"));
     const prepared = prepareAssignment(sheet4!);
 
     // Independently: the grade cells of the notebook's JSON.
@@ -29,7 +29,7 @@ describe("solutions/<sheet>/grading.ts", () => {
   });
 
   it("draws different inputs for different seeds, the same for the same seed", () => {
-    const sheet4 = loadAssignment(path.join(repo, "solutions", "sheet4", "grading.ts"), path.join(repo, "notebooks"));
+    const sheet4 = loadAssignment(path.join(repoRoot, "solutions", "sheet4", "grading.ts"), path.join(repoRoot, "notebooks"));
     const draw = (seed: number) => sheet4.spec.probes!.p1_counts_test(new Rng(seed)).map((p) => p.label);
     expect(draw(1)).toEqual(draw(1));
     expect(draw(1)).not.toEqual(draw(2));

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runNotebook, startJupyterServer, type JupyterServer } from "../../src/jupyter";
-import { describeJupyter } from "./jupyter-env";
+import { describeJupyter } from "../helpers/jupyter";
 
 const KERNEL = "first-info-lost";
 

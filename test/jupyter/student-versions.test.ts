@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import type { Cell } from "../../src/nbformat";
 import { readNotebook, release, STUB_ERROR_MESSAGE } from "../../src/nbgrader";
 import { runNotebook } from "../../src/jupyter";
-import { describeJupyter, useJupyterServer, repoRoot } from "./jupyter-env";
+import { describeJupyter, useJupyterServer } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 import { expectedStubFailures } from "./stub-failures";
 
 // Every workbook's student version runs in tslab without killing the kernel and fails exactly at its stubs.

@@ -12,7 +12,8 @@ import { sourceText, toSourceLines, type Notebook } from "../../src/nbformat";
 import { readNotebook, release, STUB_ERROR_MESSAGE } from "../../src/nbgrader";
 import { gradeSubmissions, solvedNotebook } from "../../src/grader";
 import { runNotebook } from "../../src/jupyter";
-import { describeJupyter, repoRoot, useJupyterServer } from "../jupyter/jupyter-env";
+import { describeJupyter, useJupyterServer } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 
 const FILE = path.join("notebooks", "peft_lecture.ipynb");
 const instructor = () => readNotebook(path.join(repoRoot, FILE));

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { readNotebook } from "../../src/nbgrader";
 import { runNotebook, startJupyterServer, type JupyterServer } from "../../src/jupyter";
 import { textTemplateProblems } from "../../src/checks";
-import { describeJupyter, repoRoot } from "../jupyter/jupyter-env";
+import { describeJupyter } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 import { sheet4SubmissionTemplate } from "./seeds";
 
 // Issue 3: "the two text files written by sheet 4's workbook match the sheet's format line for line". The workbook

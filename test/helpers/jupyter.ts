@@ -1,9 +1,7 @@
 import { spawnSync } from "child_process";
-import * as path from "path";
 import { afterAll, beforeAll, describe } from "vitest";
 import { startJupyterServer, type JupyterServer } from "../../src/jupyter";
-
-export const repoRoot = path.resolve(__dirname, "../..");
+import { repoRoot } from "./paths";
 
 /** Why Jupyter tests cannot run here, or undefined when `jupyter` and the tslab kernel are installed. */
 function jupyterMissing(): string | undefined {
