@@ -1,5 +1,4 @@
 /** Grading on Jupyter servers someone else runs (--server-url/--token), and what happens when no kernel starts. */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -10,11 +9,11 @@ import { gradeSubmissions } from "../../src/grader/run";
 import { createSandbox, type Sandbox } from "../../src/grader/sandbox";
 import { startJupyterServer, type JupyterServer } from "../../src/jupyter";
 import { readNotebook, serializeNotebook } from "../../src/nbgrader/io";
+import { peftLab } from "../helpers/cli";
 import { describeJupyter } from "../helpers/jupyter";
 import { repoRoot } from "../helpers/paths";
 
-const CLI = path.join(repoRoot, "dist", "cli", "main.js");
-const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, "grade", ...args], { cwd: repoRoot, encoding: "utf8" });
+const grade = (...args: string[]) => peftLab(["grade", ...args]);
 
 describe("--server-url and --token", () => {
   it("pairs one token with every URL, or one token per URL", () => {
@@ -30,11 +29,11 @@ describe("--server-url and --token", () => {
     expect(() => serverAddresses([], ["t"])).toThrow("--token needs --server-url");
   });
 
-  it("a usage error is one line on stderr and exit code 2", () => {
-    const r = cli("somewhere", "--token", "abc");
+  it("a usage error is one line on stderr and exit code 2", async () => {
+    const r = await grade("somewhere", "--token", "abc");
     expect(r.status).toBe(2);
     expect(r.stderr).toBe("peft-lab: --token needs --server-url\n");
-    const jobs = cli("somewhere", "--jobs", "0");
+    const jobs = await grade("somewhere", "--jobs", "0");
     expect(jobs.status).toBe(2);
     expect(jobs.stderr).toMatch(/--jobs must be a positive integer, got "0"/);
   });
@@ -114,8 +113,8 @@ describeJupyter("grading on existing Jupyter servers", () => {
     expect(result.attempts.map((a) => [a.student, a.total, a.max])).toEqual([["dan", 0, 1]]);
   }, 300_000);
 
-  it("a wrong token is refused before anything is graded", () => {
-    const r = cli(path.join(tmp, "subs"), "--out", path.join(tmp, "out-token"), "--server-url", servers[0].baseUrl, "--token", "wrong", "--regrade");
+  it("a wrong token is refused before anything is graded", async () => {
+    const r = await grade(path.join(tmp, "subs"), "--out", path.join(tmp, "out-token"), "--server-url", servers[0].baseUrl, "--token", "wrong", "--regrade");
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/rejected the token \(HTTP 403\)/);
   }, 120_000);
