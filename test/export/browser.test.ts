@@ -13,7 +13,8 @@ import { exportHandouts, type ExportResult } from "../../src/export";
 import { sourceText, type Notebook } from "../../src/nbformat";
 import { readNotebook, secretLines } from "../../src/nbgrader";
 import { chromiumMissing, launchChromium } from "../helpers/chromium";
-import { describeJupyter, tslabNotebook, useJupyterServer } from "../helpers/jupyter";
+import { describeJupyter, useJupyterServer } from "../helpers/jupyter";
+import { tslabNotebook } from "../helpers/notebooks";
 import { repoRoot } from "../helpers/paths";
 
 // Browser globals inside page.evaluate (the project's lib has no DOM types).

@@ -2,7 +2,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runNotebook } from "../../src/jupyter";
 import { KernelPool, startKernel, warmUpCode, type WarmKernel } from "../../src/grader/kernels";
-import { describeJupyter, tslabNotebook, useJupyterServer } from "../helpers/jupyter";
+import { describeJupyter, useJupyterServer } from "../helpers/jupyter";
+import { tslabNotebook } from "../helpers/notebooks";
 import { repoRoot } from "../helpers/paths";
 
 describe("KernelPool", () => {

@@ -11,6 +11,7 @@ import { startJupyterServer, type JupyterServer } from "../../src/jupyter";
 import { readNotebook, serializeNotebook } from "../../src/nbgrader/io";
 import { peftLab } from "../helpers/cli";
 import { describeJupyter } from "../helpers/jupyter";
+import { codeCell, notebook } from "../helpers/notebooks";
 import { repoRoot } from "../helpers/paths";
 
 const grade = (...args: string[]) => peftLab(["grade", ...args]);
@@ -86,19 +87,14 @@ describeJupyter("grading on existing Jupyter servers", () => {
 
   it("a kernel that cannot start leaves the submission ungraded and reported; the batch goes on", async () => {
     const dir = path.join(tmp, "broken");
-    const notebook = {
-      nbformat: 4,
-      nbformat_minor: 5,
-      metadata: { kernelspec: { name: "no-such-kernel", display_name: "None", language: "typescript" } },
-      cells: [{ cell_type: "code", metadata: { nbgrader: { grade: true, solution: false, locked: true, grade_id: "t1", points: 1, schema_version: 3 } }, source: "1", outputs: [], execution_count: null }],
-    };
+    const noKernel = notebook([codeCell("1", { nbgrader: { grade: true, locked: true, grade_id: "t1", points: 1 } })], { name: "no-such-kernel", display_name: "None", language: "typescript" });
     fs.mkdirSync(path.join(dir, "notebooks"), { recursive: true });
     fs.mkdirSync(path.join(dir, "solutions", "x"), { recursive: true });
-    fs.writeFileSync(path.join(dir, "notebooks", "x.ipynb"), JSON.stringify(notebook));
+    fs.writeFileSync(path.join(dir, "notebooks", "x.ipynb"), JSON.stringify(noKernel));
     fs.writeFileSync(path.join(dir, "solutions", "x", "grading.ts"), 'export const grading = { assignment: "x", notebook: "x.ipynb", probes: { t1: () => [] } };');
     for (const student of ["cat", "dan"]) {
       fs.mkdirSync(path.join(dir, "subs", student), { recursive: true });
-      fs.writeFileSync(path.join(dir, "subs", student, "x.ipynb"), JSON.stringify(notebook));
+      fs.writeFileSync(path.join(dir, "subs", student, "x.ipynb"), JSON.stringify(noKernel));
     }
     // dan's notebook is not JSON: graded (zero) without a kernel, while cat's cannot be graded at all.
     fs.writeFileSync(path.join(dir, "subs", "dan", "x.ipynb"), "{");

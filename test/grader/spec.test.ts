@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { prepareAssignment } from "../../src/grader/notebook";
 import { loadAssignment, loadAssignments, SpecError } from "../../src/grader/spec";
 import { Rng } from "../../src/tensor/random";
+import { codeCell, notebook } from "../helpers/notebooks";
 import { repoRoot } from "../helpers/paths";
 
 
@@ -42,16 +43,14 @@ describe("spec errors name the file and what is wrong", () => {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), text);
   };
-  const notebook = (cells: object[]) =>
-    JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } }, cells });
-  const testCell = { cell_type: "code", metadata: { nbgrader: { grade: true, solution: false, locked: true, grade_id: "t1", points: 2, schema_version: 3 } }, source: "1", outputs: [], execution_count: null };
+  const testCell = codeCell("1", { nbgrader: { grade: true, locked: true, grade_id: "t1", points: 2 } });
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "spec-test-"));
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("a test cell without probes, probes without a test cell, a missing notebook, no export", () => {
-    write("notebooks/a.ipynb", notebook([testCell]));
+    write("notebooks/a.ipynb", JSON.stringify(notebook([testCell])));
     write("solutions/a/grading.ts", 'export const grading = { assignment: "a", notebook: "a.ipynb", probes: { t2: () => [] } };');
     const loaded = loadAssignment(path.join(dir, "solutions/a/grading.ts"), path.join(dir, "notebooks"));
     expect(() => prepareAssignment(loaded)).toThrow(/no probes for the test cell "t1" \(2 points\)/);

@@ -41,17 +41,3 @@ export function processAlive(pid: number): boolean {
     return false;
   }
 }
-
-/** A code cell of a tslab notebook. */
-export function codeCell(source: string, id?: string) {
-  return { cell_type: "code" as const, ...(id ? { id } : {}), metadata: {}, source, outputs: [], execution_count: null };
-}
-
-export function tslabNotebook(...sources: string[]) {
-  return {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
-    cells: sources.map((source, i) => codeCell(source, `c${i + 1}`)),
-  };
-}

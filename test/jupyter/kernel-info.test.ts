@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runNotebook, startJupyterServer, type JupyterServer } from "../../src/jupyter";
 import { describeJupyter } from "../helpers/jupyter";
+import { codeCell, notebook } from "../helpers/notebooks";
 
 const KERNEL = "first-info-lost";
 
@@ -59,13 +60,8 @@ describeJupyter("a kernel whose first kernel_info reply never comes", () => {
   }, 30_000);
 
   it("starts and runs a cell inside a start-up limit shorter than the server's default minute", async () => {
-    const notebook = {
-      nbformat: 4,
-      nbformat_minor: 5,
-      metadata: { kernelspec: { name: KERNEL, display_name: KERNEL, language: "python" } },
-      cells: [{ cell_type: "code" as const, id: "c1", metadata: {}, source: "print(6 * 7)", outputs: [], execution_count: null }],
-    };
-    const run = await runNotebook(notebook, { connection: server!, path: "lost.ipynb", kernelStartTimeoutMs: 45_000 });
+    const nb = notebook([codeCell("print(6 * 7)", { id: "c1" })], { name: KERNEL, display_name: KERNEL, language: "python" });
+    const run = await runNotebook(nb, { connection: server!, path: "lost.ipynb", kernelStartTimeoutMs: 45_000 });
     expect(run.cells.map((c) => [c.status, c.message])).toEqual([["ok", ""]]);
     expect(run.cells[0].outputs).toEqual([{ output_type: "stream", name: "stdout", text: "42\n" }]);
   }, 90_000);
