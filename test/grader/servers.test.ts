@@ -7,10 +7,9 @@ import { serverAddresses } from "../../src/cli/grade";
 import { solvedNotebook } from "../../src/grader/demo";
 import { gradeSubmissions } from "../../src/grader/run";
 import { createSandbox, type Sandbox } from "../../src/grader/sandbox";
-import { startJupyterServer, type JupyterServer } from "../../src/jupyter";
 import { readNotebook, serializeNotebook } from "../../src/nbgrader/io";
 import { peftLab } from "../helpers/cli";
-import { describeJupyter } from "../helpers/jupyter";
+import { describeJupyter, useJupyterServer } from "../helpers/jupyter";
 import { codeCell, notebook } from "../helpers/notebooks";
 import { repoRoot } from "../helpers/paths";
 
@@ -43,21 +42,16 @@ describe("--server-url and --token", () => {
 describeJupyter("grading on existing Jupyter servers", () => {
   let tmp: string;
   const sandboxes: Sandbox[] = [];
-  const servers: JupyterServer[] = [];
-  beforeAll(async () => {
+  beforeAll(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "grader-servers-"));
     // Two servers, each rooted where "peft-lab" resolves, as an instructor would set them up.
-    for (let i = 0; i < 2; i++) {
-      const sandbox = createSandbox({ packageRoot: repoRoot, isolate: false });
-      sandboxes.push(sandbox);
-      servers.push(await startJupyterServer({ rootDir: sandbox.root }));
-    }
-  }, 120_000);
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
+    for (let i = 0; i < 2; i++) sandboxes.push(createSandbox({ packageRoot: repoRoot, isolate: false }));
+  }, 60_000);
+  afterAll(() => {
     for (const s of sandboxes) s.dispose();
     fs.rmSync(tmp, { recursive: true, force: true });
-  }, 60_000);
+  });
+  const servers = [0, 1].map((i) => useJupyterServer(() => sandboxes[i].root));
 
   it("spreads the submissions over the servers given", async () => {
     const notebook = serializeNotebook(solvedNotebook(readNotebook(path.join(repoRoot, "notebooks", "sheet4_peft.ipynb"))));
@@ -71,7 +65,7 @@ describeJupyter("grading on existing Jupyter servers", () => {
       solutionsDir: path.join(repoRoot, "solutions"),
       notebooksDir: path.join(repoRoot, "notebooks"),
       jobs: 2,
-      servers: servers.map((s) => ({ url: s.baseUrl, token: s.token })),
+      servers: servers.map((s) => ({ url: s().baseUrl, token: s().token })),
       seed: "servers",
     });
     expect(result.failed).toEqual([]);
@@ -103,14 +97,14 @@ describeJupyter("grading on existing Jupyter servers", () => {
       outDir: path.join(dir, "out"),
       solutionsDir: path.join(dir, "solutions"),
       notebooksDir: path.join(dir, "notebooks"),
-      servers: [{ url: servers[0].baseUrl, token: servers[0].token }],
+      servers: [{ url: servers[0]().baseUrl, token: servers[0]().token }],
     });
     expect(result.failed).toEqual([{ student: "cat", assignment: "x", error: expect.stringMatching(/could not start a "no-such-kernel" kernel/) }]);
     expect(result.attempts.map((a) => [a.student, a.total, a.max])).toEqual([["dan", 0, 1]]);
   }, 300_000);
 
   it("a wrong token is refused before anything is graded", async () => {
-    const r = await grade(path.join(tmp, "subs"), "--out", path.join(tmp, "out-token"), "--server-url", servers[0].baseUrl, "--token", "wrong", "--regrade");
+    const r = await grade(path.join(tmp, "subs"), "--out", path.join(tmp, "out-token"), "--server-url", servers[0]().baseUrl, "--token", "wrong", "--regrade");
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/rejected the token \(HTTP 403\)/);
   }, 120_000);
