@@ -10,4 +10,3 @@ export * from "./textfile";
 export * from "./report";
 export * from "./gradebook";
 export { gradeSubmissions, type GradeOptions, type GradeEvent, type GradeRunResult, type ServerAddress } from "./run";
-export { writeDemoSubmissions, solvedNotebook, type DemoPaths, type DemoSubmission } from "./demo";

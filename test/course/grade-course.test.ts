@@ -16,7 +16,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterAll, expect, it } from "vitest";
-import { solvedNotebook } from "../../src/grader/demo";
+import { solvedNotebook } from "../helpers/demo";
 import { readNotebook, serializeNotebook } from "../../src/nbgrader";
 import { peftLab } from "../helpers/cli";
 import { describeJupyter } from "../helpers/jupyter";

@@ -9,7 +9,7 @@ import { afterAll, expect, it } from "vitest";
 import { validateSubmission } from "../../src/course/validate";
 import { sourceText, toSourceLines, type Notebook } from "../../src/nbformat";
 import { isGrade, isSolution, nbgraderOf, readNotebook, release, serializeNotebook } from "../../src/nbgrader";
-import { solvedNotebook } from "../../src/grader/demo";
+import { solvedNotebook } from "../helpers/demo";
 import { peftLab } from "../helpers/cli";
 import { describeJupyter, useJupyterServer } from "../helpers/jupyter";
 import { repoRoot } from "../helpers/paths";

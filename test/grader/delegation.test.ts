@@ -7,7 +7,7 @@ import { requireTypeScript } from "../../src/grader/load-ts";
 import type { AssignmentSpec } from "../../src/grader/spec";
 import { Rng } from "../../src/tensor/random";
 import { findDelegations } from "../../src/grader/delegation";
-import { solvedNotebook } from "../../src/grader/demo";
+import { solvedNotebook } from "../helpers/demo";
 import { gradeSubmissions } from "../../src/grader/run";
 import type { ItemResult } from "../../src/grader/types";
 import { readNotebook, serializeNotebook } from "../../src/nbgrader/io";

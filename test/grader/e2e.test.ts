@@ -24,7 +24,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { writeDemoSubmissions } from "../../src/grader/demo";
+import { writeDemoSubmissions } from "../helpers/demo";
 import { readNotebook } from "../../src/nbgrader/io";
 import { secretLines } from "../../src/nbgrader/secrets";
 import { startPeftLab } from "../helpers/cli";

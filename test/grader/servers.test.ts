@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serverAddresses } from "../../src/cli/grade";
-import { solvedNotebook } from "../../src/grader/demo";
+import { solvedNotebook } from "../helpers/demo";
 import { gradeSubmissions } from "../../src/grader/run";
 import { createSandbox, type Sandbox } from "../../src/grader/sandbox";
 import { readNotebook, serializeNotebook } from "../../src/nbgrader/io";
