@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { sourceText, type Notebook } from "../../src/nbformat";
 import { readNotebook, secretLines } from "../../src/nbgrader";
 import { peftLab } from "../helpers/cli";
+import { markdownCell } from "../helpers/notebooks";
 import { repoRoot } from "../helpers/paths";
 import { pageText } from "./text";
 
@@ -52,7 +53,7 @@ describe("peft-lab export (stored outputs)", () => {
     writeFileSync(broken, '{"nbformat": 4, "cells": [');
     const badMath = join(dir, "badmath.ipynb");
     const nb = readNotebook(join(repoRoot, "notebooks", "smoke.ipynb"));
-    nb.cells.push({ cell_type: "markdown", id: "the-bad-one", metadata: {}, source: "$\\frac{1}{$" });
+    nb.cells.push(markdownCell("$\\frac{1}{$", { id: "the-bad-one" }));
     writeFileSync(badMath, JSON.stringify(nb));
     const good = join(dir, "good.ipynb");
     copyFileSync(join(repoRoot, "notebooks", "smoke.ipynb"), good);

@@ -3,7 +3,7 @@ import type { CodeCell, MarkdownCell, NbgraderMetadata, Notebook } from "../../s
 
 type Kernelspec = NonNullable<Notebook["metadata"]["kernelspec"]>;
 
-export const TSLAB_KERNEL: Kernelspec = { name: "tslab", display_name: "TypeScript", language: "typescript" };
+const TSLAB_KERNEL: Kernelspec = { name: "tslab", display_name: "TypeScript", language: "typescript" };
 
 /** nbgrader fields of a cell; validation tests give invalid ones on purpose, so any field is allowed. */
 type NbgraderFields = { grade_id: string; [field: string]: unknown };
