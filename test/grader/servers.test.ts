@@ -50,7 +50,7 @@ describeJupyter("grading on existing Jupyter servers", () => {
   afterAll(() => {
     for (const s of sandboxes) s.dispose();
     fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  }, 60_000);
   const servers = [0, 1].map((i) => useJupyterServer(() => sandboxes[i].root));
 
   it("spreads the submissions over the servers given", async () => {
