@@ -2,10 +2,10 @@
  * The whole mini-project as a user runs it: `peft-lab experiment rank-sweep` (every method × 3 seeds on the
  * default worker threads), in a child process, timed from outside.
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { peftLab } from "../test/helpers/cli";
 import { fixed, type Section } from "./harness";
 
 /** Issue 4: "the full sweep under 60 s on 2 cores". */
@@ -15,12 +15,9 @@ export async function run(): Promise<Section[]> {
   const out = mkdtempSync(join(tmpdir(), "peft-lab-bench-sweep-"));
   try {
     const started = performance.now();
-    const cli = spawnSync(process.execPath, [join(__dirname, "..", "dist", "cli", "main.js"), "experiment", "rank-sweep", "--out", out, "--json"], {
-      encoding: "utf8",
-      timeout: 900_000,
-    });
+    const cli = await peftLab(["experiment", "rank-sweep", "--out", out, "--json"], { timeout: 900_000 });
     const wall = (performance.now() - started) / 1000;
-    if (cli.status !== 0) throw new Error(`peft-lab experiment rank-sweep failed (${cli.error?.message ?? `exit ${cli.status}`}): ${cli.stderr}`);
+    if (cli.status !== 0) throw new Error(`peft-lab experiment rank-sweep failed (${cli.signal ?? `exit ${cli.status}`}): ${cli.stderr}`);
     const { table, totalSeconds } = JSON.parse(cli.stdout) as { table: unknown[]; totalSeconds: number };
     return [
       {

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { solvedNotebook } from "../src/grader/demo";
+import { solvedNotebook } from "../test/helpers/demo";
 import { gradeSubmissions } from "../src/grader/run";
 import { createSandbox } from "../src/grader/sandbox";
 import { silenceServicesLogging } from "../src/jupyter/quiet";

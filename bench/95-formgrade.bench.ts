@@ -12,7 +12,7 @@ import { startFormgrade } from "../src/formgrade/server";
 import { Gradebook } from "../src/grader/gradebook";
 import { writeFeedback, writeGradeCsvs } from "../src/grader/output";
 import { attemptTotals, check, scoredItem, type ItemResult } from "../src/grader/types";
-import { CHROMIUM, launchChromium } from "../test/browser/chromium";
+import { CHROMIUM, launchChromium } from "../test/helpers/chromium";
 import { fixed, median, type Section } from "./harness";
 
 const STUDENTS = 40;

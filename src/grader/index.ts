@@ -11,4 +11,3 @@ export * from "./report";
 export * from "./gradebook";
 export { gradeSubmissions, type GradeOptions, type GradeEvent, type GradeRunResult } from "./run";
 export type { ServerAddress } from "./infrastructure";
-export { writeDemoSubmissions, solvedNotebook, type DemoPaths, type DemoSubmission } from "./demo";

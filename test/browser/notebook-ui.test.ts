@@ -4,9 +4,10 @@ import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readNotebook, release, writeNotebook } from "../../src/nbgrader";
-import { describeJupyter, repoRoot } from "../jupyter/jupyter-env";
+import { describeJupyter } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 import { useNpmStart } from "../jupyter/npm-start";
-import { chromiumMissing, launchChromium } from "./chromium";
+import { chromiumMissing, launchChromium } from "../helpers/chromium";
 
 // A browser global inside page.evaluate (the project's lib has no DOM types).
 declare const window: { MathJax?: { version?: string } };

@@ -3,9 +3,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { moduleClosure } from "../../src/build/closure";
+import { repoRoot } from "../helpers/paths";
 
-const repo = path.resolve(__dirname, "..", "..");
-const dist = path.join(repo, "dist");
+const dist = path.join(repoRoot, "dist");
 const rel = (file: string) => path.relative(dist, file).split(path.sep).join("/");
 
 describe("moduleClosure", () => {
@@ -64,10 +64,10 @@ describe("the student surface (dist/index.js)", () => {
   });
 
   it("resolves peft-lab/instructor the way tslab does (Node10: a folder with package.json main/types)", () => {
-    const entry = JSON.parse(fs.readFileSync(path.join(repo, "instructor", "package.json"), "utf8"));
-    expect(path.resolve(repo, "instructor", entry.main)).toBe(path.join(dist, "instructor.js"));
-    expect(fs.existsSync(path.resolve(repo, "instructor", entry.types))).toBe(true);
-    const linked = require.resolve("peft-lab/instructor", { paths: [path.join(repo, "notebooks")] });
+    const entry = JSON.parse(fs.readFileSync(path.join(repoRoot, "instructor", "package.json"), "utf8"));
+    expect(path.resolve(repoRoot, "instructor", entry.main)).toBe(path.join(dist, "instructor.js"));
+    expect(fs.existsSync(path.resolve(repoRoot, "instructor", entry.types))).toBe(true);
+    const linked = require.resolve("peft-lab/instructor", { paths: [path.join(repoRoot, "notebooks")] });
     expect(linked).toBe(path.join(dist, "instructor.js"));
   });
 });

@@ -1,35 +1,20 @@
-/**
- * Runs the built command, `node dist/cli/main.js experiment …`. Nothing is built here: `npm test` builds first;
- * by hand run `npx tsc -p tsconfig.build.json` before this file.
- */
-import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+/** Runs the built command, `peft-lab experiment …` (test/helpers/cli.ts). */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { peftLab } from "../helpers/cli";
 
-const BIN = join(__dirname, "..", "..", "dist", "cli", "main.js");
 const SPAWN_TIMEOUT = { timeout: 120_000 };
 const out = mkdtempSync(join(tmpdir(), "peft-lab-sweep-"));
 
-function peftLab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
-
-beforeAll(() => {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npx tsc -p tsconfig.build.json\` (npm test does) first`);
-});
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe("peft-lab experiment rank-sweep", SPAWN_TIMEOUT, () => {
   it("prints the table and the total time, and writes the table, figures and HTML page", async () => {
-    const run = await peftLab("experiment", "rank-sweep", "--seeds", "1", "--methods", "head-only,lora-r1-qv", "--no-forgetting", "--epochs", "1", "--out", out);
+    const run = await peftLab(["experiment", "rank-sweep", "--seeds", "1", "--methods", "head-only,lora-r1-qv", "--no-forgetting", "--epochs", "1", "--out", out]);
     expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
+    expect(run.status).toBe(0);
     const lines = run.stdout.trim().split("\n");
     expect(lines.slice(0, 2)).toEqual(["| Method | Params | Accuracy (%) |", "| ------ | -----: | -----------: |"]);
     // The zero-shot baseline trains nothing; head: 32·2 + 2 = 66; LoRA r = 1 on q, v: 2 blocks × 2 × (32 + 32) + the head = 322.
@@ -52,21 +37,21 @@ describe("peft-lab experiment rank-sweep", SPAWN_TIMEOUT, () => {
   });
 
   it("--json prints one JSON object", async () => {
-    const run = await peftLab("experiment", "rank-sweep", "--seeds", "1", "--methods", "head-only", "--no-forgetting", "--epochs", "1", "--out", out, "--json");
+    const run = await peftLab(["experiment", "rank-sweep", "--seeds", "1", "--methods", "head-only", "--no-forgetting", "--epochs", "1", "--out", out, "--json"]);
     const parsed = JSON.parse(run.stdout);
     expect(parsed.table).toHaveLength(1);
     expect(parsed.table[0].params).toBe(66);
   });
 
   it("rejects an unknown method as a usage error", async () => {
-    const run = await peftLab("experiment", "rank-sweep", "--methods", "lora-r3-qv");
-    expect(run.code).toBe(2);
+    const run = await peftLab(["experiment", "rank-sweep", "--methods", "lora-r3-qv"]);
+    expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/unknown method "lora-r3-qv"/);
   });
 
   it("rejects an unknown task as a usage error", async () => {
-    const run = await peftLab("experiment", "rank-sweep", "--task", "sentiment");
-    expect(run.code).toBe(2);
+    const run = await peftLab(["experiment", "rank-sweep", "--task", "sentiment"]);
+    expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/--task must be "first-impression" or "polarity", got "sentiment"/);
   });
 });

@@ -11,28 +11,19 @@
  * - s3 at 2026-11-22 12:00 UTC with a 2-day extension (deadline 2026-11-22 22:59 UTC): on time, 18.
  * - s4 submitted nothing: 0, missing. s5's timestamp is unreadable: 18, no deduction, a remark.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterAll, expect, it } from "vitest";
-import { solvedNotebook } from "../../src/grader/demo";
+import { solvedNotebook } from "../helpers/demo";
 import { readNotebook, serializeNotebook } from "../../src/nbgrader";
-import { describeJupyter, repoRoot } from "../jupyter/jupyter-env";
+import { peftLab } from "../helpers/cli";
+import { describeJupyter } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 
-const CLI = path.join(repoRoot, "dist", "cli", "main.js");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "grade-course-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
 
 describeJupyter("peft-lab grade --course, then export-grades", () => {
   it("grades every roster student with lateness, lists the missing and the strangers, and exports", async () => {
@@ -60,9 +51,9 @@ describeJupyter("peft-lab grade --course, then export-grades", () => {
       }),
     );
     const out = path.join(tmp, "grading");
-    const graded = await cli("grade", subs, "--out", out, "--course", course, "--seed", "course", "--cell-timeout", "30", "--no-progress");
+    const graded = await peftLab(["grade", subs, "--out", out, "--course", course, "--seed", "course", "--cell-timeout", "30", "--no-progress"]);
     expect(graded.stderr).not.toMatch(/not graded/);
-    expect(graded.code).toBe(0);
+    expect(graded.status).toBe(0);
     expect(graded.stdout).toContain("note: 1 missing submission(s), scored 0: s4/sheet4");
     expect(graded.stdout).toContain("note: not on the roster (graded, but in no LMS export): stranger");
     expect(graded.stdout).toMatch(/note: s5\/sheet4: timestamp\.txt: "the night before" is not a date and time/);
@@ -83,16 +74,16 @@ describeJupyter("peft-lab grade --course, then export-grades", () => {
     expect(feedback).toContain("Total: <b>14.4 / 38</b>");
     expect(feedback).toContain("submitted 2026-11-22 00:30 UTC, 1 day 1 h 31 min after the deadline 2026-11-20 23:59 UTC+1: 2 day(s) late, 20% deducted: 18 → 14.4 / 38");
 
-    const canvas = await cli("export-grades", "--format", "canvas", "--grading", out, "--course", course);
-    expect(canvas.code).toBe(0);
+    const canvas = await peftLab(["export-grades", "--format", "canvas", "--grading", out, "--course", course]);
+    expect(canvas.status).toBe(0);
     expect(canvas.stdout).toContain("not on the roster, so not exported: stranger");
     const [canvasHeader, possible, ...canvasRows] = parse(fs.readFileSync(path.join(out, "canvas.csv"), "utf8")) as string[][];
     expect(canvasHeader).toEqual(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "sheet4 (501)"]);
     expect(possible[5]).toBe("38");
     expect(canvasRows.map((r) => [r[1], r[5]])).toEqual([["1001", "33"], ["1002", "14.4"], ["1003", "18"], ["1004", "0"], ["1005", "18"]]);
 
-    const gradescope = await cli("export-grades", "--format", "gradescope", "--grading", out, "--course", course);
-    expect(gradescope.code).toBe(0);
+    const gradescope = await peftLab(["export-grades", "--format", "gradescope", "--grading", out, "--course", course]);
+    expect(gradescope.status).toBe(0);
     const results = JSON.parse(fs.readFileSync(path.join(out, "gradescope", "sheet4", "s2", "results.json"), "utf8")) as { score: number; tests: { name: string; score: number; max_score: number }[] };
     expect(results.score).toBe(14.4);
     expect(results.tests.find((t) => t.name === "peft.txt")).toMatchObject({ score: 8, max_score: 8 });

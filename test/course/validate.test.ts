@@ -2,7 +2,6 @@
  * peft-lab validate on sheet 4's student version, in real tslab kernels: untouched (fails at its stubs), solved
  * (ready), a locked cell edited and another deleted, the wrong kernel, broken JSON.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -10,11 +9,12 @@ import { afterAll, expect, it } from "vitest";
 import { validateSubmission } from "../../src/course/validate";
 import { sourceText, toSourceLines, type Notebook } from "../../src/nbformat";
 import { isGrade, isSolution, nbgraderOf, readNotebook, release, serializeNotebook } from "../../src/nbgrader";
-import { solvedNotebook } from "../../src/grader/demo";
-import { describeJupyter, repoRoot, useJupyterServer } from "../jupyter/jupyter-env";
+import { solvedNotebook } from "../helpers/demo";
+import { peftLab } from "../helpers/cli";
+import { describeJupyter, useJupyterServer } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 import { expectedStubFailures } from "../jupyter/stub-failures";
 
-const CLI = path.join(repoRoot, "dist", "cli", "main.js");
 const instructor = readNotebook(path.join(repoRoot, "notebooks", "sheet4_peft.ipynb"));
 const released = release(instructor);
 const solved = solvedNotebook(instructor);
@@ -42,12 +42,7 @@ function studentSolved(): Notebook {
 
 const indexOf = (nb: Notebook, id: string) => nb.cells.findIndex((c) => nbgraderOf(c)?.grade_id === id);
 
-function runCli(...args: string[]): Promise<{ code: number | null; stdout: string }> {
-  const child = spawn(process.execPath, [CLI, "validate", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout })));
-}
+const validate = (...args: string[]) => peftLab(["validate", ...args], { cwd: root });
 
 const releasedFile = write("released.ipynb", released);
 
@@ -56,8 +51,8 @@ describeJupyter("peft-lab validate in real kernels", () => {
 
   it("the untouched student version: every test cell, top-level stub and unwritten answer, by cell; exit 1", async () => {
     const file = write("sheet4_peft.ipynb", released);
-    const { code, stdout } = await runCli("sheet4_peft.ipynb", "--cell-timeout", "60");
-    expect(code).toBe(1);
+    const { status, stdout } = await validate("sheet4_peft.ipynb", "--cell-timeout", "60");
+    expect(status).toBe(1);
     // Derived from the source: cells that reach a stub (test cells call stubbed functions), and unwritten answers.
     const failing = expectedStubFailures(released.cells);
     const expected = released.cells.flatMap((cell, i) => (failing.has(i) || (cell.cell_type === "markdown" && isSolution(cell)) ? [i + 1] : []));
@@ -74,9 +69,9 @@ describeJupyter("peft-lab validate in real kernels", () => {
 
   it("the solved student version is ready to submit; exit 0", async () => {
     write("solved.ipynb", studentSolved());
-    const { code, stdout } = await runCli("solved.ipynb", "--against", releasedFile);
+    const { status, stdout } = await validate("solved.ipynb", "--against", releasedFile);
     expect(stdout.trim()).toBe("solved.ipynb: ready to submit");
-    expect(code).toBe(0);
+    expect(status).toBe(0);
   }, 300_000);
 
   it("an edited locked cell (by its checksum) and a deleted test cell (against the release), by cell", async () => {
@@ -107,8 +102,8 @@ describeJupyter("peft-lab validate in real kernels", () => {
     const broken = await validateSubmission(write("broken.ipynb", text.slice(0, text.length / 2)), { connection: server() });
     expect(broken).toMatchObject({ ready: false, ran: false });
     expect(broken.findings[0].message).toMatch(/^broken\.ipynb: not valid JSON .*; download the released notebook again and copy your answers into it$/);
-    const { code, stdout } = await runCli("broken.ipynb");
-    expect(code).toBe(1);
+    const { status, stdout } = await validate("broken.ipynb");
+    expect(status).toBe(1);
     expect(stdout).toMatch(/^broken\.ipynb: not ready to submit \(1 problem\):\n {2}notebook: broken\.ipynb: not valid JSON/);
   }, 60_000);
 });

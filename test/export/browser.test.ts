@@ -12,8 +12,10 @@ import { defaultWorkbooks } from "../../src/cli/export";
 import { exportHandouts, type ExportResult } from "../../src/export";
 import { sourceText, type Notebook } from "../../src/nbformat";
 import { readNotebook, secretLines } from "../../src/nbgrader";
-import { chromiumMissing, launchChromium } from "../browser/chromium";
-import { describeJupyter, repoRoot, tslabNotebook, useJupyterServer } from "../jupyter/jupyter-env";
+import { chromiumMissing, launchChromium } from "../helpers/chromium";
+import { describeJupyter, useJupyterServer } from "../helpers/jupyter";
+import { tslabNotebook } from "../helpers/notebooks";
+import { repoRoot } from "../helpers/paths";
 
 // Browser globals inside page.evaluate (the project's lib has no DOM types).
 declare const document: any;

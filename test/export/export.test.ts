@@ -1,27 +1,16 @@
-/**
- * Export without execution, through the built command (`node dist/cli/main.js`, as the package's bin runs it):
- * `npm test` builds first; by hand run `npm run build` before this file.
- */
-import { execFile } from "node:child_process";
+/** Export without execution, through the built command (test/helpers/cli.ts). */
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { sourceText, type Notebook } from "../../src/nbformat";
 import { readNotebook, secretLines } from "../../src/nbgrader";
+import { peftLab } from "../helpers/cli";
+import { markdownCell } from "../helpers/notebooks";
+import { repoRoot } from "../helpers/paths";
 import { pageText } from "./text";
 
-const ROOT = join(__dirname, "..", "..");
-const BIN = join(ROOT, "dist", "cli", "main.js");
 const WORKBOOK = "sheet4_peft";
-
-function peftLab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? -1) : 0, stdout, stderr });
-    });
-  });
-}
 
 const dir = mkdtempSync(join(tmpdir(), "peft-lab-export-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,16 +18,16 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("peft-lab export (stored outputs)", () => {
   it("writes both handouts of a workbook and the index; the student page shows no secret line, the instructor page every code one", async () => {
     const out = join(dir, "ok");
-    const run = await peftLab("export", "--out", out, join("notebooks", `${WORKBOOK}.ipynb`));
+    const run = await peftLab(["export", "--out", out, join("notebooks", `${WORKBOOK}.ipynb`)]);
     expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
+    expect(run.status).toBe(0);
     for (const file of [`${WORKBOOK}.student.html`, `${WORKBOOK}.instructor.html`, "index.html"]) {
       const bytes = readFileSync(join(out, file)).length;
       expect(run.stdout).toContain(`${join(out, file)}: ${bytes.toLocaleString("en-US")} bytes`);
     }
     expect(run.stdout).toMatch(/3 file\(s\), [\d,]+ bytes in \d+\.\d s \(stored outputs, not re-executed\)/);
 
-    const instructor = readNotebook(join(ROOT, "notebooks", `${WORKBOOK}.ipynb`));
+    const instructor = readNotebook(join(repoRoot, "notebooks", `${WORKBOOK}.ipynb`));
     const secrets = secretLines(instructor);
     expect(secrets.length).toBeGreaterThan(10);
     const student = pageText(readFileSync(join(out, `${WORKBOOK}.student.html`), "utf8"));
@@ -63,14 +52,14 @@ describe("peft-lab export (stored outputs)", () => {
     const broken = join(dir, "broken.ipynb");
     writeFileSync(broken, '{"nbformat": 4, "cells": [');
     const badMath = join(dir, "badmath.ipynb");
-    const nb = readNotebook(join(ROOT, "notebooks", "smoke.ipynb"));
-    nb.cells.push({ cell_type: "markdown", id: "the-bad-one", metadata: {}, source: "$\\frac{1}{$" });
+    const nb = readNotebook(join(repoRoot, "notebooks", "smoke.ipynb"));
+    nb.cells.push(markdownCell("$\\frac{1}{$", { id: "the-bad-one" }));
     writeFileSync(badMath, JSON.stringify(nb));
     const good = join(dir, "good.ipynb");
-    copyFileSync(join(ROOT, "notebooks", "smoke.ipynb"), good);
+    copyFileSync(join(repoRoot, "notebooks", "smoke.ipynb"), good);
 
-    const run = await peftLab("export", "--out", out, broken, badMath, good);
-    expect(run.code).toBe(1);
+    const run = await peftLab(["export", "--out", out, broken, badMath, good]);
+    expect(run.status).toBe(1);
     expect(run.stderr).toContain(`peft-lab export: ${broken}: not valid JSON`);
     expect(run.stderr).toContain(`peft-lab export: ${badMath}, cell ${nb.cells.length} (id the-bad-one): cannot typeset \\frac{1}{`);
     expect(existsSync(join(out, "good.student.html"))).toBe(true);

@@ -1,14 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { Notebook, Output } from "../../src/nbformat";
+import type { Output } from "../../src/nbformat";
 import { codeBlock, newPageEnv, renderMarkdown, renderNotebook, renderOutput, tocHtml, withoutPlotlyLoader, assemblePage } from "../../src/export";
 import { htmlTable, latexMatrix, plotHtml, plotlyBundle } from "../../src/notebook";
+import { markdownCell, notebook } from "../helpers/notebooks";
 import { pageText } from "./text";
 
 const display = (mime: string, value: string): Output => ({ output_type: "display_data", data: { [mime]: value }, metadata: {} });
-
-function notebook(...cells: Notebook["cells"]): Notebook {
-  return { nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: "tslab", display_name: "TypeScript" } }, cells };
-}
 
 describe("markdown with math", () => {
   it("typesets inline and display math, matrices included, leaving no $ or \\begin in the text", () => {
@@ -26,10 +23,7 @@ describe("markdown with math", () => {
 
   it("names the formula KaTeX rejects, and render errors name the file and cell", () => {
     expect(() => renderMarkdown("bad: $\\frac{1}{$")).toThrow(/cannot typeset \\frac\{1\}\{/);
-    const nb = notebook(
-      { cell_type: "markdown", id: "fine", metadata: {}, source: "# Title" },
-      { cell_type: "markdown", id: "bad-math", metadata: {}, source: "$\\notacommand x$" },
-    );
+    const nb = notebook([markdownCell("# Title", { id: "fine" }), markdownCell("$\\notacommand x$", { id: "bad-math" })]);
     expect(() => renderNotebook(nb, "sheet.ipynb")).toThrow(/^sheet\.ipynb, cell 2 \(id bad-math\): cannot typeset \\notacommand x/);
   });
 
@@ -95,10 +89,7 @@ describe("code and contents", () => {
   });
 
   it("builds a nested table of contents with unique anchors across cells, math typeset in its entries", () => {
-    const nb = notebook(
-      { cell_type: "markdown", metadata: {}, source: "# Sheet\n\n## Task\n\n### Part $r$" },
-      { cell_type: "markdown", metadata: {}, source: "## Task" },
-    );
+    const nb = notebook([markdownCell("# Sheet\n\n## Task\n\n### Part $r$"), markdownCell("## Task")]);
     const { headings, body } = renderNotebook(nb, "nb");
     expect(headings.map((h) => [h.level, h.slug, h.text])).toEqual([
       [1, "sheet", "Sheet"],

@@ -7,11 +7,12 @@ import { requireTypeScript } from "../../src/grader/load-ts";
 import type { AssignmentSpec } from "../../src/grader/spec";
 import { Rng } from "../../src/tensor/random";
 import { findDelegations } from "../../src/grader/delegation";
-import { solvedNotebook } from "../../src/grader/demo";
+import { solvedNotebook } from "../helpers/demo";
 import { gradeSubmissions } from "../../src/grader/run";
 import type { ItemResult } from "../../src/grader/types";
 import { readNotebook, serializeNotebook } from "../../src/nbgrader/io";
-import { describeJupyter, repoRoot } from "../jupyter/jupyter-env";
+import { describeJupyter } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 
 /** Why each name counts as delegating, for a notebook made of these cells. */
 const flagged = (cells: string[], ...names: string[]) => Object.fromEntries(findDelegations(cells, names));

@@ -19,18 +19,18 @@
  *   replaces-globals: nothing solved; forged check helpers, Math.exp and stdout change nothing → 0.
  *   replaces-json: all solved, but replacing JSON breaks the kernel's protocol before the checks run → 0.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { writeDemoSubmissions } from "../../src/grader/demo";
+import { writeDemoSubmissions } from "../helpers/demo";
 import { readNotebook } from "../../src/nbgrader/io";
 import { secretLines } from "../../src/nbgrader/secrets";
-import { describeJupyter, processAlive, repoRoot } from "../jupyter/jupyter-env";
+import { startPeftLab } from "../helpers/cli";
+import { describeJupyter, processAlive } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 
-const CLI = path.join(repoRoot, "dist", "cli", "main.js");
 const INSTRUCTOR = path.join(repoRoot, "notebooks", "sheet4_peft.ipynb");
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.warn("grader e2e: not root, so kernels are not isolated; the reads-solutions submission's score is not asserted.");
@@ -62,21 +62,7 @@ const EXPECTED: Record<string, Row> = {
 };
 const total = (row: Row) => Math.round(row.reduce<number>((s, v) => s + (v === "" ? 0 : v), 0) * 100) / 100;
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function startCli(args: string[]): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, "grade", ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  return { child, done };
-}
+const startGrading = (args: string[]) => startPeftLab(["grade", ...args]);
 
 const GRADE_OPTIONS = ["--cell-timeout", "10", "--kernel-memory", "512", "--seed", "e2e", "--no-progress"];
 
@@ -127,11 +113,11 @@ describeJupyter("peft-lab grade, end to end in real kernels", () => {
 
   it("grades every demo submission: scores per item, CSV, manual queue and feedback without secrets", async () => {
     const out = path.join(tmp, "out");
-    const { done } = startCli([submissions, "--out", out, "--jobs", "2", ...GRADE_OPTIONS]);
+    const { done } = startGrading([submissions, "--out", out, "--jobs", "2", ...GRADE_OPTIONS]);
     const result = await done;
     // Without a progress bar, stderr carries one line per graded submission, and nothing else.
     expect(result.stderr.trim().split("\n").filter((l) => !/^[\w-]+\/sheet4: graded \d+(\.\d+)?\/38$/.test(l))).toEqual([]);
-    expect(result.code).toBe(0);
+    expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^student\s+assignment\s+points\s+max/m);
     expect(result.stdout).toContain(`${Object.keys(EXPECTED).length} graded, 0 already graded, 0 not graded (seed e2e)`);
 
@@ -202,7 +188,7 @@ describeJupyter("peft-lab grade, end to end in real kernels", () => {
       }
     };
 
-    const first = startCli([subset, "--out", out, "--jobs", "1", ...GRADE_OPTIONS]);
+    const first = startGrading([subset, "--out", out, "--jobs", "1", ...GRADE_OPTIONS]);
     const deadline = Date.now() + 600_000;
     while (attempts().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     first.child.kill("SIGKILL");
@@ -217,8 +203,8 @@ describeJupyter("peft-lab grade, end to end in real kernels", () => {
     // The server and at least one kernel (jupyter_client puts kernels in sessions of their own).
     expect(processesIn(lock.sandbox).length).toBeGreaterThanOrEqual(2);
 
-    const resumed = await startCli([subset, "--out", out, "--jobs", "1", ...GRADE_OPTIONS]).done;
-    expect(resumed.code).toBe(0);
+    const resumed = await startGrading([subset, "--out", out, "--jobs", "1", ...GRADE_OPTIONS]).done;
+    expect(resumed.status).toBe(0);
     expect(resumed.stdout).toContain(`stopped the Jupyter server (pid ${lock.serverPid}) of an earlier run that did not finish, and its`);
     expect(resumed.stdout).toContain(`${3 - finished.length} graded, ${finished.length} already graded, 0 not graded`);
     expect(processAlive(lock.serverPid)).toBe(false);
@@ -236,12 +222,12 @@ describeJupyter("peft-lab grade, end to end in real kernels", () => {
       ["partly", String(total(EXPECTED.partly))],
     ]);
 
-    const again = await startCli([subset, "--out", out, "--jobs", "1", ...GRADE_OPTIONS]).done;
+    const again = await startGrading([subset, "--out", out, "--jobs", "1", ...GRADE_OPTIONS]).done;
     expect(again.stdout).toContain("0 graded, 3 already graded, 0 not graded");
     expect(attempts()).toEqual(all);
     expect(fs.readFileSync(path.join(out, "grades.csv"), "utf8")).toBe(csv);
 
-    const regraded = await startCli([subset, "--out", out, "--jobs", "2", "--regrade", ...GRADE_OPTIONS]).done;
+    const regraded = await startGrading([subset, "--out", out, "--jobs", "2", "--regrade", ...GRADE_OPTIONS]).done;
     expect(regraded.stdout).toContain("3 graded, 0 already graded, 0 not graded");
     expect(attempts()).toHaveLength(6);
     // The same seed draws the same inputs: the same grades.

@@ -15,8 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFormgrade, type FormgradeServer } from "../../src/formgrade/server";
 import { Gradebook } from "../../src/grader/gradebook";
 import { attemptTotals, check, scoredItem, type ItemResult } from "../../src/grader/types";
-import { chromiumMissing, launchChromium } from "../browser/chromium";
-import { repoRoot } from "../jupyter/jupyter-env";
+import { chromiumMissing, launchChromium } from "../helpers/chromium";
+import { repoRoot } from "../helpers/paths";
 
 // Browser globals inside page.evaluate (the project's lib has no DOM types).
 declare const document: any;

@@ -15,7 +15,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as ts from "typescript";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { cellIndex, code, insertAfter, solvedNotebook, writeDemoSubmissions } from "../../src/grader/demo";
 import { gradeSubmissions, type GradeRunResult } from "../../src/grader/run";
 import { freePort } from "../../src/jupyter";
 import { silenceServicesLogging } from "../../src/jupyter/quiet";
@@ -23,7 +22,10 @@ import { sourceText, type Notebook } from "../../src/nbformat";
 import { readNotebook, serializeNotebook } from "../../src/nbgrader/io";
 import { release } from "../../src/nbgrader/release";
 import { findRegions, SOLUTION, sourceLines } from "../../src/nbgrader/regions";
-import { describeJupyter, repoRoot } from "../jupyter/jupyter-env";
+import { cellIndex, insertAfter, solvedNotebook, writeDemoSubmissions } from "../helpers/demo";
+import { describeJupyter } from "../helpers/jupyter";
+import { codeCell } from "../helpers/notebooks";
+import { repoRoot } from "../helpers/paths";
 
 /** The grader's server, started on a port the token hunter is told (it must not knock on other servers here). */
 const server = vi.hoisted(() => ({ port: 0, tokens: [] as string[] }));
@@ -234,7 +236,7 @@ function processesWith(text: string): string[] {
     /** The blank notebook with its count functions' answer cell replaced by `cell`. */
     const reader = (cell: string) => {
       const nb = blank();
-      insertAfter(nb, "p1_counts", code(cell));
+      insertAfter(nb, "p1_counts", codeCell(cell));
       nb.cells.splice(cellIndex(nb, "p1_counts"), 1);
       return nb;
     };
@@ -260,16 +262,16 @@ function processesWith(text: string): string[] {
     execFileSync("mkfifo", [path.join(subs, "fifo", "peft_config.txt")]);
 
     const writer = solvedNotebook(instructor);
-    insertAfter(writer, "p1_counts", code(writerCell(leak)));
+    insertAfter(writer, "p1_counts", codeCell(writerCell(leak)));
     put("a-writer", { [NOTEBOOK]: writer });
     put("z-reader", { [NOTEBOOK]: reader(readerCell(SHARED_PLACES)) });
     // The same reader, with its own leak planted first: proves that a leak, had it arrived, would have scored.
     put("control-reader", { [NOTEBOOK]: reader(`require("fs").writeFileSync("/tmp/leak.js", ${JSON.stringify(leak)});\n${readerCell(SHARED_PLACES)}`) });
     const bomb = solvedNotebook(instructor);
-    insertAfter(bomb, "setup", code('const hoard: Buffer[] = [];\nfor (let gb = 1; gb <= 6; gb++) {\n  hoard.push(Buffer.alloc(2 ** 30, 1));\n  console.log("allocated " + gb + " GB");\n}'));
+    insertAfter(bomb, "setup", codeCell('const hoard: Buffer[] = [];\nfor (let gb = 1; gb <= 6; gb++) {\n  hoard.push(Buffer.alloc(2 ** 30, 1));\n  console.log("allocated " + gb + " GB");\n}'));
     put("memory-6g", { [NOTEBOOK]: bomb });
     const hunter = solvedNotebook(instructor);
-    insertAfter(hunter, "setup", code(tokenHuntCell(server.port)));
+    insertAfter(hunter, "setup", codeCell(tokenHuntCell(server.port)));
     put("token-hunt", { [NOTEBOOK]: hunter });
     fs.cpSync(path.join(demo, "reads-solutions"), path.join(subs, "reads-solutions"), { recursive: true });
 

@@ -2,7 +2,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runNotebook, type KernelSession } from "../../src/jupyter";
 import { KernelPool, startKernel, warmUpCode, type WarmKernel } from "../../src/grader/kernels";
-import { describeJupyter, repoRoot, tslabNotebook, useJupyterServer } from "../jupyter/jupyter-env";
+import { describeJupyter, useJupyterServer } from "../helpers/jupyter";
+import { tslabNotebook } from "../helpers/notebooks";
+import { repoRoot } from "../helpers/paths";
 
 describe("KernelPool", () => {
   function countingPool(ahead: number, budget: number) {

@@ -14,7 +14,7 @@ import { prepareAssignment } from "../../src/grader/assignment";
 import { taskWork } from "../../src/grader/stages";
 import { feedbackHtml, gradingStatus } from "../../src/grader/report";
 import { attemptTotals, check, scoredItem, type AttemptResult, type ItemResult } from "../../src/grader/types";
-import type { Cell, Notebook } from "../../src/nbformat";
+import { codeCell, markdownCell, notebook } from "../helpers/notebooks";
 
 const FIXTURE = path.join(__dirname, "..", "fixtures", "gradebook", "v0.sqlite");
 
@@ -180,23 +180,19 @@ describe("feedback of graded written answers", () => {
 });
 
 describe("nbgrader manually graded task cells", () => {
-  const md = (source: string, nbgrader?: Record<string, unknown>): Cell => ({ cell_type: "markdown", metadata: nbgrader ? { nbgrader } : {}, source }) as Cell;
-  const code = (source: string): Cell => ({ cell_type: "code", metadata: {}, source, outputs: [], execution_count: null }) as Cell;
   const task = { grade: false, solution: false, locked: true, task: true, grade_id: "task_sums", points: 4, schema_version: 3 };
 
   it("a task counts: its points are part of the max as a manual item, its rubric the task cell", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "task-cells-"));
     try {
-      const nb: Notebook = {
-        nbformat: 4,
-        nbformat_minor: 5,
-        metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
-        cells: [md("## Part E (4 points)\nState the sums.\n=== BEGIN MARK SCHEME ===\n2 per formula\n=== END MARK SCHEME ===", task), md("Why?", { grade: true, solution: true, locked: false, task: false, grade_id: "why", points: 2, schema_version: 3 })],
-      };
-      const notebook = path.join(dir, "a.ipynb");
-      fs.writeFileSync(notebook, JSON.stringify(nb));
+      const nb = notebook([
+        markdownCell("## Part E (4 points)\nState the sums.\n=== BEGIN MARK SCHEME ===\n2 per formula\n=== END MARK SCHEME ===", { nbgrader: task }),
+        markdownCell("Why?", { nbgrader: { grade: true, solution: true, task: false, grade_id: "why", points: 2 } }),
+      ]);
+      const file = path.join(dir, "a.ipynb");
+      fs.writeFileSync(file, JSON.stringify(nb));
       fs.writeFileSync(path.join(dir, "grading.ts"), "");
-      const prepared = prepareAssignment({ spec: { assignment: "a", notebook: "a.ipynb" }, specFile: path.join(dir, "grading.ts"), sourcePath: notebook });
+      const prepared = prepareAssignment({ spec: { assignment: "a", notebook: "a.ipynb" }, specFile: path.join(dir, "grading.ts"), sourcePath: file });
       expect(prepared.manualItems.map((i) => [i.id, i.points, i.task])).toEqual([
         ["task_sums", 4, true],
         ["why", 2, false],
@@ -208,9 +204,7 @@ describe("nbgrader manually graded task cells", () => {
   });
 
   it("a task's answer is the student's cells after it, code fenced so that its backticks cannot close the fence", () => {
-    const nb = {
-      cells: [md("Intro"), md("Task", task), md("The sum is $n(n+1)/2$."), code("const s = `${1}` + ```x```;"), md("Next", { grade: true, solution: true, grade_id: "why" }), md("not part")],
-    } as unknown as Notebook;
+    const nb = notebook([markdownCell("Intro"), markdownCell("Task", { nbgrader: task }), markdownCell("The sum is $n(n+1)/2$."), codeCell("const s = `${1}` + ```x```;"), markdownCell("Next", { nbgrader: { grade: true, solution: true, grade_id: "why" } }), markdownCell("not part")]);
     expect(taskWork(nb, "task_sums")).toBe("The sum is $n(n+1)/2$.\n\n````typescript\nconst s = `${1}` + ```x```;\n````");
     expect(taskWork(nb, "missing")).toBe("");
   });

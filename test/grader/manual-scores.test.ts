@@ -3,7 +3,6 @@
  * broken rows are reported by row (header = row 1) and field while the good rows are applied; the compiled CLI
  * writes feedback and grades.csv with the manual points.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -12,7 +11,7 @@ import { Gradebook } from "../../src/grader/gradebook";
 import { applyManualScores, ScoresFileError } from "../../src/grader/manual-scores";
 import { manualQueueCsv } from "../../src/grader/report";
 import { attemptTotals, check, scoredItem, type ItemResult } from "../../src/grader/types";
-import { repoRoot } from "../jupyter/jupyter-env";
+import { peftLab } from "../helpers/cli";
 
 const written = (id: string, max: number, answer: string): ItemResult => ({ id, kind: "manual", maxPoints: max, points: null, checks: [], notes: [], answer, rubric: "r" });
 
@@ -108,7 +107,7 @@ describe("applyManualScores", () => {
 });
 
 describe("peft-lab grade-manual", () => {
-  it("applies the CSV, reports refused rows on stderr with exit 1, and rewrites feedback and grades.csv", () => {
+  it("applies the CSV, reports refused rows on stderr with exit 1, and rewrites feedback and grades.csv", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "grade-manual-cli-"));
     try {
       const book = new Gradebook(path.join(dir, "gradebook.sqlite"));
@@ -116,7 +115,7 @@ describe("peft-lab grade-manual", () => {
       book.close();
       const scores = path.join(dir, "scores.csv");
       fs.writeFileSync(scores, "student,assignment,item,points,comment\nalice,sheet4,why,2,clear\nalice,sheet4,how,9,\n");
-      const cli = spawnSync(process.execPath, [path.join(repoRoot, "dist", "cli", "main.js"), "grade-manual", "--from", scores, "--out", dir], { encoding: "utf8" });
+      const cli = await peftLab(["grade-manual", "--from", scores, "--out", dir]);
       expect(cli.stderr).toBe(`${scores}: row 3, points: points must be a number from 0 to 3, got "9"\n`);
       expect(cli.stdout).toContain("alice/sheet4: 6 / 9 (pending manual grading)");
       expect(cli.stdout).toContain("1 grade(s) applied, 0 row(s) with blank points skipped, 1 row(s) refused.");

@@ -1,41 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { sourceText, type Cell, type Notebook } from "../../src/nbformat";
 import { restoreCells } from "../../src/grader/restore";
-
-function cell(type: "code" | "markdown", source: string, meta?: { id: string; grade?: boolean; solution?: boolean; locked?: boolean; points?: number }): Cell {
-  const metadata = meta
-    ? {
-        nbgrader: {
-          grade: meta.grade ?? false,
-          solution: meta.solution ?? false,
-          locked: meta.locked ?? false,
-          grade_id: meta.id,
-          schema_version: 3 as const,
-          ...(meta.points !== undefined ? { points: meta.points } : {}),
-        },
-      }
-    : {};
-  return type === "code"
-    ? { cell_type: "code", metadata, source, outputs: [], execution_count: null }
-    : { cell_type: "markdown", metadata, source };
-}
-
-const nb = (cells: Cell[]): Notebook => ({
-  nbformat: 4,
-  nbformat_minor: 5,
-  metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
-  cells,
-});
+import { codeCell, markdownCell, notebook } from "../helpers/notebooks";
 
 /** The released assignment: setup (locked), an answer and its test, a written answer, a second answer and test. */
-const RELEASED = nb([
-  cell("markdown", "# Sheet"),
-  cell("code", "import { x } from 'lib';", { id: "setup", locked: true }),
-  cell("code", "function f() { throw new Error('stub'); }", { id: "f", solution: true }),
-  cell("code", "check(f() === 1);", { id: "f_test", grade: true, locked: true, points: 2 }),
-  cell("markdown", "YOUR ANSWER HERE", { id: "why", grade: true, solution: true, points: 1 }),
-  cell("code", "function g() { throw new Error('stub'); }", { id: "g", solution: true }),
-  cell("code", "check(g() === 2);", { id: "g_test", grade: true, locked: true, points: 3 }),
+const RELEASED = notebook([
+  markdownCell("# Sheet"),
+  codeCell("import { x } from 'lib';", { nbgrader: { grade_id: "setup", locked: true } }),
+  codeCell("function f() { throw new Error('stub'); }", { nbgrader: { grade_id: "f", solution: true } }),
+  codeCell("check(f() === 1);", { nbgrader: { grade_id: "f_test", grade: true, locked: true, points: 2 } }),
+  markdownCell("YOUR ANSWER HERE", { nbgrader: { grade_id: "why", grade: true, solution: true, points: 1 } }),
+  codeCell("function g() { throw new Error('stub'); }", { nbgrader: { grade_id: "g", solution: true } }),
+  codeCell("check(g() === 2);", { nbgrader: { grade_id: "g_test", grade: true, locked: true, points: 3 } }),
 ]);
 
 /** A student's notebook: the released one with answers filled in and the given edits. */
@@ -44,7 +20,7 @@ function studentWith(edit: (cells: Cell[]) => Cell[]): Notebook {
   cells[2].source = "function f() { return 1; }";
   cells[4].source = "Because.";
   cells[5].source = "function g() { return 2; }";
-  return nb(edit(cells));
+  return notebook(edit(cells));
 }
 
 type R = ReturnType<typeof restoreCells>;
@@ -103,7 +79,7 @@ describe("restoreCells", () => {
   });
 
   it("reordered cells run in the assignment's order, each with the student's own cells that followed it", () => {
-    const helper = cell("code", "const helper = 1;");
+    const helper = codeCell("const helper = 1;");
     const r = run((cells) => [cells[0], cells[5], helper, cells[6], cells[1], cells[2], cells[3], cells[4]]);
     expect(r.sources).toEqual([
       "# Sheet",

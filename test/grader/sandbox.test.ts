@@ -4,9 +4,9 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { moduleClosure } from "../../src/grader/package-copy";
 import { createSandbox, type Sandbox } from "../../src/grader/sandbox";
-import { processAlive } from "../jupyter/jupyter-env";
+import { processAlive } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 
-const repo = path.resolve(__dirname, "../..");
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.warn("Skipping the sandbox's uid and cgroup tests: they need root.");
 
@@ -25,7 +25,7 @@ describe("createSandbox", () => {
   }, 60_000);
 
   it("ships a copy of the main entry's module closure and the packages it requires, without a single link", () => {
-    const sandbox = createSandbox({ packageRoot: repo, isolate: false });
+    const sandbox = createSandbox({ packageRoot: repoRoot, isolate: false });
     made.push(sandbox);
     const pkg = path.join(sandbox.root, "node_modules", "peft-lab");
     expect(JSON.parse(fs.readFileSync(path.join(pkg, "package.json"), "utf8"))).toEqual({ name: "peft-lab", version: expect.any(String), private: true, main: "dist/index.js", types: "dist/index.d.ts" });
@@ -38,8 +38,8 @@ describe("createSandbox", () => {
     expect(fs.existsSync(path.join(pkg, "dist", "grader"))).toBe(false);
     // checkpoints/: the pretrained course LM that stage9's mini-project loads (data beside dist/, as in the repository).
     expect(fs.readdirSync(pkg).sort()).toEqual(["checkpoints", "dist", "package.json"]);
-    expect(fs.readdirSync(path.join(pkg, "checkpoints"))).toEqual(fs.readdirSync(path.join(repo, "checkpoints")));
-    const closure = moduleClosure(repo);
+    expect(fs.readdirSync(path.join(pkg, "checkpoints"))).toEqual(fs.readdirSync(path.join(repoRoot, "checkpoints")));
+    const closure = moduleClosure(repoRoot);
     expect(closure.files).toContain("dist/index.js");
     expect(closure.files.some((f) => f.startsWith("dist/cli/"))).toBe(false);
     // Each required package is there as a real folder (mathjs: the tensor's conversion).
@@ -54,7 +54,7 @@ describe("createSandbox", () => {
 
   it("refuses to grade where kernels cannot be isolated, saying why and how to go on", () => {
     // No bubblewrap on PATH.
-    const script = `try { require(${JSON.stringify(path.join(repo, "dist", "grader", "sandbox.js"))}).createSandbox({ packageRoot: ${JSON.stringify(repo)} }); console.log("created"); } catch (e) { console.log(e.name + ": " + e.message); }`;
+    const script = `try { require(${JSON.stringify(path.join(repoRoot, "dist", "grader", "sandbox.js"))}).createSandbox({ packageRoot: ${JSON.stringify(repoRoot)} }); console.log("created"); } catch (e) { console.log(e.name + ": " + e.message); }`;
     const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", env: { PATH: "/nonexistent" } });
     expect(r.stdout.trim()).toBe(
       "SandboxError: student code cannot be isolated on this machine: bubblewrap (bwrap) is not installed (apt-get install bubblewrap). Grade untrusted work where it can be (root, or bubblewrap with user namespaces), or pass --unsafe-no-isolation to grade trusted work unconfined.",
@@ -62,7 +62,7 @@ describe("createSandbox", () => {
   });
 
   it.skipIf(!isRoot)("as root: every job folder belongs to a uid of its own; removing the job kills what runs as it", async () => {
-    const sandbox = createSandbox({ packageRoot: repo, kernelMemoryMb: 256 });
+    const sandbox = createSandbox({ packageRoot: repoRoot, kernelMemoryMb: 256 });
     made.push(sandbox);
     expect(sandbox.isolated).toBe(true);
     expect(sandbox.notes[0]).toMatch(/^kernels run isolated with bubblewrap: a uid of their own, .* limits: a memory cgroup of 1280 MB, 256 processes/);

@@ -5,14 +5,15 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { prepareAssignment } from "../../src/grader/assignment";
 import { loadAssignment, loadAssignments, SpecError } from "../../src/grader/spec";
 import { Rng } from "../../src/tensor/random";
+import { codeCell, notebook } from "../helpers/notebooks";
+import { repoRoot } from "../helpers/paths";
 
-const repo = path.resolve(__dirname, "../..");
 
 describe("solutions/<sheet>/grading.ts", () => {
   it("loads sheet 4's spec through the TypeScript hook; its items are the notebook's grade cells with their points", () => {
-    const loaded = loadAssignments(path.join(repo, "solutions"), path.join(repo, "notebooks"));
+    const loaded = loadAssignments(path.join(repoRoot, "solutions"), path.join(repoRoot, "notebooks"));
     const sheet4 = loaded.find((a) => a.spec.assignment === "sheet4");
-    expect(sheet4?.sourcePath).toBe(path.join(repo, "notebooks", "sheet4_peft.ipynb"));
+    expect(sheet4?.sourcePath).toBe(path.join(repoRoot, "notebooks", "sheet4_peft.ipynb"));
     const prepared = prepareAssignment(sheet4!);
 
     // Independently: the grade cells of the notebook's JSON.
@@ -29,7 +30,7 @@ describe("solutions/<sheet>/grading.ts", () => {
   });
 
   it("draws different inputs for different seeds, the same for the same seed", () => {
-    const sheet4 = loadAssignment(path.join(repo, "solutions", "sheet4", "grading.ts"), path.join(repo, "notebooks"));
+    const sheet4 = loadAssignment(path.join(repoRoot, "solutions", "sheet4", "grading.ts"), path.join(repoRoot, "notebooks"));
     const draw = (seed: number) => sheet4.spec.probes!.p1_counts_test(new Rng(seed)).map((p) => p.label);
     expect(draw(1)).toEqual(draw(1));
     expect(draw(1)).not.toEqual(draw(2));
@@ -42,16 +43,14 @@ describe("spec errors name the file and what is wrong", () => {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), text);
   };
-  const notebook = (cells: object[]) =>
-    JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } }, cells });
-  const testCell = { cell_type: "code", metadata: { nbgrader: { grade: true, solution: false, locked: true, grade_id: "t1", points: 2, schema_version: 3 } }, source: "1", outputs: [], execution_count: null };
+  const testCell = codeCell("1", { nbgrader: { grade: true, locked: true, grade_id: "t1", points: 2 } });
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "spec-test-"));
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("a test cell without probes, probes without a test cell, a missing notebook, no export", () => {
-    write("notebooks/a.ipynb", notebook([testCell]));
+    write("notebooks/a.ipynb", JSON.stringify(notebook([testCell])));
     write("solutions/a/grading.ts", 'export const grading = { assignment: "a", notebook: "a.ipynb", probes: { t2: () => [] } };');
     const loaded = loadAssignment(path.join(dir, "solutions/a/grading.ts"), path.join(dir, "notebooks"));
     expect(() => prepareAssignment(loaded)).toThrow(/no probes for the test cell "t1" \(2 points\)/);

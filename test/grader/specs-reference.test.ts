@@ -8,9 +8,9 @@ import { loadAssignments } from "../../src/grader/spec";
 import type { ProbeResult } from "../../src/grader/spec";
 import { requireTypeScript } from "../../src/grader/load-ts";
 import { Rng } from "../../src/tensor/random";
+import { repoRoot } from "../helpers/paths";
 
-const repo = path.resolve(__dirname, "../..");
-const assignments = loadAssignments(path.join(repo, "solutions"), path.join(repo, "notebooks"));
+const assignments = loadAssignments(path.join(repoRoot, "solutions"), path.join(repoRoot, "notebooks"));
 
 /** What the kernel's encoder sends for a value: matrices as { $matrix: rows }, objects field by field. */
 function wire(value: unknown): unknown {

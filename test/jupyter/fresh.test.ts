@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { findStaleSource } from "../../src/build/fresh";
-import { repoRoot } from "./jupyter-env";
+import { repoRoot } from "../helpers/paths";
 
 let root: string;
 const write = (rel: string, text: string, mtimeSeconds: number) => {

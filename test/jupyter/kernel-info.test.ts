@@ -10,8 +10,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { runNotebook, startJupyterServer, type JupyterServer } from "../../src/jupyter";
-import { describeJupyter } from "./jupyter-env";
+import { runNotebook } from "../../src/jupyter";
+import { describeJupyter, useJupyterServer } from "../helpers/jupyter";
+import { codeCell, notebook } from "../helpers/notebooks";
 
 const KERNEL = "first-info-lost";
 
@@ -42,30 +43,21 @@ function ipykernelPython(): string {
 
 describeJupyter("a kernel whose first kernel_info reply never comes", () => {
   const dir = mkdtempSync(join(tmpdir(), "peft-lab-kernel-info-"));
-  let server: JupyterServer | undefined;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     const kernelDir = join(dir, "kernels", KERNEL);
     mkdirSync(kernelDir, { recursive: true });
     writeFileSync(join(kernelDir, "kernel.py"), DROPS_FIRST_KERNEL_INFO);
     const spec = { argv: [ipykernelPython(), join(kernelDir, "kernel.py"), "-f", "{connection_file}"], display_name: KERNEL, language: "python" };
     writeFileSync(join(kernelDir, "kernel.json"), JSON.stringify(spec));
-    server = await startJupyterServer({ rootDir: dir, env: { JUPYTER_PATH: dir } });
   }, 60_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }, 30_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // The kernel above is found through JUPYTER_PATH.
+  const server = useJupyterServer(dir, { env: { JUPYTER_PATH: dir } });
 
   it("starts and runs a cell inside a start-up limit shorter than the server's default minute", async () => {
-    const notebook = {
-      nbformat: 4,
-      nbformat_minor: 5,
-      metadata: { kernelspec: { name: KERNEL, display_name: KERNEL, language: "python" } },
-      cells: [{ cell_type: "code" as const, id: "c1", metadata: {}, source: "print(6 * 7)", outputs: [], execution_count: null }],
-    };
-    const run = await runNotebook(notebook, { connection: server!, path: "lost.ipynb", kernelStartTimeoutMs: 45_000 });
+    const nb = notebook([codeCell("print(6 * 7)", { id: "c1" })], { name: KERNEL, display_name: KERNEL, language: "python" });
+    const run = await runNotebook(nb, { connection: server(), path: "lost.ipynb", kernelStartTimeoutMs: 45_000 });
     expect(run.cells.map((c) => [c.status, c.message])).toEqual([["ok", ""]]);
     expect(run.cells[0].outputs).toEqual([{ output_type: "stream", name: "stdout", text: "42\n" }]);
   }, 90_000);

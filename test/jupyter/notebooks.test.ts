@@ -3,7 +3,8 @@ import * as path from "path";
 import { expect, it } from "vitest";
 import type { Notebook } from "../../src/nbformat";
 import { runNotebook } from "../../src/jupyter";
-import { describeJupyter, useJupyterServer, repoRoot } from "./jupyter-env";
+import { describeJupyter, useJupyterServer } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 
 // Every notebook in notebooks/ (the instructor versions) runs top to bottom without a cell error.
 const notebooks = fs

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "child_process";
 import { randomBytes } from "crypto";
 import { afterAll, beforeAll } from "vitest";
 import { freePort } from "../../src/jupyter";
-import { repoRoot } from "./jupyter-env";
+import { repoRoot } from "../helpers/paths";
 
 export interface NpmStart {
   port: number;

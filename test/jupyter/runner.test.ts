@@ -3,7 +3,9 @@ import * as path from "path";
 import { expect, it } from "vitest";
 import type { Notebook } from "../../src/nbformat";
 import { runNotebook, type CellRun } from "../../src/jupyter";
-import { describeJupyter, useJupyterServer, repoRoot, tslabNotebook } from "./jupyter-env";
+import { describeJupyter, useJupyterServer } from "../helpers/jupyter";
+import { tslabNotebook } from "../helpers/notebooks";
+import { repoRoot } from "../helpers/paths";
 
 const texts = (run: CellRun) => run.outputs.map((o) => (o.output_type === "stream" ? `${o.name}:${o.text}` : o.output_type));
 

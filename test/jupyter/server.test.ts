@@ -1,7 +1,8 @@
 import { expect, it } from "vitest";
 import { KernelManager } from "@jupyterlab/services";
 import { connectToServer, startJupyterServer } from "../../src/jupyter";
-import { describeJupyter, processAlive, useJupyterServer, repoRoot } from "./jupyter-env";
+import { describeJupyter, processAlive, useJupyterServer } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 
 describeJupyter("startJupyterServer", () => {
   const server = useJupyterServer();

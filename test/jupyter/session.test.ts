@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runNotebook, type KernelSession } from "../../src/jupyter";
-import { tslabNotebook } from "./jupyter-env";
+import { tslabNotebook } from "../helpers/notebooks";
 
 describe("runNotebook with a session started elsewhere", () => {
   it("names the kernel and path when the session never answers, and closes it", async () => {

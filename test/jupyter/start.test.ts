@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { describeJupyter } from "./jupyter-env";
+import { describeJupyter } from "../helpers/jupyter";
 import { useNpmStart } from "./npm-start";
 
 describeJupyter("npm start (scripts/start.sh)", () => {

@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import type { Cell } from "../../src/nbformat";
 import { readNotebook, release, STUB_ERROR_MESSAGE } from "../../src/nbgrader";
 import { runNotebook } from "../../src/jupyter";
-import { describeJupyter, useJupyterServer, repoRoot } from "./jupyter-env";
+import { describeJupyter, useJupyterServer } from "../helpers/jupyter";
+import { codeCell } from "../helpers/notebooks";
+import { repoRoot } from "../helpers/paths";
 import { expectedStubFailures } from "./stub-failures";
 
 // Every workbook's student version runs in tslab without killing the kernel and fails exactly at its stubs.
@@ -27,7 +29,7 @@ describe("expectedStubFailures", () => {
       "[1, 2].map(() => f());", // calls it through a callback that runs now
       "const h = () => g();", // declares a caller of a caller
       "console.log(h());", // reaches the stub through two helpers from other cells
-    ].map((source): Cell => ({ cell_type: "code", metadata: {}, source, outputs: [], execution_count: null }));
+    ].map((source) => codeCell(source));
     expect([...expectedStubFailures(cells)]).toEqual([2, 4, 5, 7]);
   });
 });

@@ -5,8 +5,8 @@ import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { notebooksIn, register } from "../../src/cli/release";
 import { readNotebook, secretLines as librarySecretLines } from "../../src/nbgrader";
+import { repoRoot } from "../helpers/paths";
 
-const ROOT = join(__dirname, "../..");
 const FIXTURES = join(__dirname, "../fixtures/nbgrader");
 
 async function run(args: string[]): Promise<{ out: string; err: string; exitCode: number }> {
@@ -65,7 +65,7 @@ describe("peft-lab release", () => {
   afterEach(() => rmSync(out, { recursive: true, force: true }));
 
   it("writes student versions that contain no solution line and no hidden-test line of their source", async () => {
-    const projectNotebooks = existsSync(join(ROOT, "notebooks")) ? notebooksIn(join(ROOT, "notebooks")) : [];
+    const projectNotebooks = existsSync(join(repoRoot, "notebooks")) ? notebooksIn(join(repoRoot, "notebooks")) : [];
     const inputs = [...projectNotebooks, join(FIXTURES, "ps1/source/problem1.ipynb"), join(FIXTURES, "typescript/source.ipynb")];
     const result = await run([...inputs, "--out", out]);
     expect(result.err).toBe("");

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { sourceText, type CodeCell, type Notebook } from "../../src/nbformat";
+import { sourceText, type Notebook } from "../../src/nbformat";
 import {
   computeChecksum,
   NbgraderValidationError,
@@ -14,6 +14,7 @@ import {
   serializeNotebook,
   STUB_ERROR_MESSAGE,
 } from "../../src/nbgrader";
+import { codeCell, markdownCell, notebook } from "../helpers/notebooks";
 
 const FIXTURES = join(__dirname, "../fixtures/nbgrader");
 
@@ -176,33 +177,14 @@ describe("release of a TypeScript (tslab) notebook", () => {
 });
 
 /** A minimal nbgrader notebook in the given kernel language. */
-function notebook(language: string, cells: Notebook["cells"]): Notebook {
-  return {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: language, display_name: language, language } },
-    cells,
-  };
-}
-
-function code(source: string, nbgrader?: Record<string, unknown>): CodeCell {
-  return {
-    cell_type: "code",
-    metadata: nbgrader ? { nbgrader: { schema_version: 3, grade: false, solution: false, locked: false, ...nbgrader } as never } : {},
-    source,
-    outputs: [],
-    execution_count: null,
-  };
-}
+const notebookIn = (language: string, cells: Notebook["cells"]) => notebook(cells, { name: language, display_name: language, language });
 
 describe("release follows nbgrader for other kernel languages", () => {
   it("uses nbgrader's python stub and its hidden-test removal, with a 1e-05 point value hashed as Python spells it", () => {
-    const nb = notebook("python", [
-      code("def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION", { solution: true, grade_id: "f" }),
-      code("assert f(1) == 2\n### BEGIN HIDDEN TESTS\nassert f(3) == 6\n### END HIDDEN TESTS", {
-        grade: true,
-        grade_id: "f_tests",
-        points: 1e-5,
+    const nb = notebookIn("python", [
+      codeCell("def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION", { nbgrader: { solution: true, grade_id: "f" } }),
+      codeCell("assert f(1) == 2\n### BEGIN HIDDEN TESTS\nassert f(3) == 6\n### END HIDDEN TESTS", {
+        nbgrader: { grade: true, grade_id: "f_tests", points: 1e-5 },
       }),
     ]);
     const out = release(nb);
@@ -213,7 +195,7 @@ describe("release follows nbgrader for other kernel languages", () => {
   });
 
   it("uses nbgrader's matlab stub", () => {
-    const out = release(notebook("matlab", [code("x = 1;", { solution: true, grade_id: "x" })]));
+    const out = release(notebookIn("matlab", [codeCell("x = 1;", { nbgrader: { solution: true, grade_id: "x" } })]));
     expect(out.cells[0].source).toBe("% YOUR CODE HERE\nerror('No Answer Given!')");
   });
 });
@@ -231,11 +213,11 @@ describe("validation names the notebook and the cell", () => {
 
   it("reports duplicate grade ids, grade cells without points and unbalanced markers together", () => {
     const message = problems(
-      notebook("typescript", [
-        code("// BEGIN SOLUTION\nconst a = 1;", { solution: true, grade_id: "a" }),
-        code("const b = 2;\n// END SOLUTION", { solution: true, grade_id: "a" }),
-        code("check();", { grade: true, grade_id: "c" }),
-        code("// BEGIN HIDDEN TESTS\ncheck();\n// BEGIN HIDDEN TESTS\n// END HIDDEN TESTS", { grade: true, grade_id: "d", points: 1 }),
+      notebookIn("typescript", [
+        codeCell("// BEGIN SOLUTION\nconst a = 1;", { nbgrader: { solution: true, grade_id: "a" } }),
+        codeCell("const b = 2;\n// END SOLUTION", { nbgrader: { solution: true, grade_id: "a" } }),
+        codeCell("check();", { nbgrader: { grade: true, grade_id: "c" } }),
+        codeCell("// BEGIN HIDDEN TESTS\ncheck();\n// BEGIN HIDDEN TESTS\n// END HIDDEN TESTS", { nbgrader: { grade: true, grade_id: "d", points: 1 } }),
       ]),
     );
     expect(message).toContain('sheet.ipynb, cell 1 (a): line 1: "BEGIN SOLUTION" has no matching "END SOLUTION"');
@@ -247,10 +229,10 @@ describe("validation names the notebook and the cell", () => {
 
   it("rejects regions in cells of the wrong kind, and markdown grade cells that are not answers", () => {
     const message = problems(
-      notebook("typescript", [
-        code("// BEGIN SOLUTION\nx();\n// END SOLUTION"),
-        code("// BEGIN HIDDEN TESTS\nx();\n// END HIDDEN TESTS", { solution: true, grade_id: "s" }),
-        { cell_type: "markdown", metadata: { nbgrader: { schema_version: 3, grade: true, solution: false, locked: false, grade_id: "m", points: 1 } }, source: "Explain." },
+      notebookIn("typescript", [
+        codeCell("// BEGIN SOLUTION\nx();\n// END SOLUTION"),
+        codeCell("// BEGIN HIDDEN TESTS\nx();\n// END HIDDEN TESTS", { nbgrader: { solution: true, grade_id: "s" } }),
+        markdownCell("Explain.", { nbgrader: { grade: true, grade_id: "m", points: 1 } }),
       ]),
     );
     expect(message).toContain("sheet.ipynb, cell 1: solution region: only a solution cell may contain a solution region");
@@ -260,9 +242,9 @@ describe("validation names the notebook and the cell", () => {
 
   it("rejects other schema versions, unknown fields, bad grade ids and unknown kernel languages", () => {
     const message = problems(
-      notebook("cobol", [
-        code("x", { schema_version: 1, solution: true, grade_id: "x" }),
-        code("y", { solution: true, grade_id: "y z", weight: 2 }),
+      notebookIn("cobol", [
+        codeCell("x", { nbgrader: { schema_version: 1, solution: true, grade_id: "x" } }),
+        codeCell("y", { nbgrader: { solution: true, grade_id: "y z", weight: 2 } }),
       ]),
     );
     expect(message).toContain('sheet.ipynb: no code stub for kernel language "cobol"');

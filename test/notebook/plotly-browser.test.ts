@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { plot, resetPlotly, setDisplayBackend } from "../../src/notebook";
-import { chromiumMissing, launchChromium } from "../browser/chromium";
+import { chromiumMissing, launchChromium } from "../helpers/chromium";
 
 // Browser globals inside page.evaluate (the project's lib has no DOM types).
 declare const document: { querySelectorAll(selector: string): ArrayLike<{ data?: unknown[]; querySelector(s: string): unknown }> };

@@ -10,9 +10,11 @@ import * as path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { sourceText, toSourceLines, type Notebook } from "../../src/nbformat";
 import { readNotebook, release, STUB_ERROR_MESSAGE } from "../../src/nbgrader";
-import { gradeSubmissions, solvedNotebook } from "../../src/grader";
+import { gradeSubmissions } from "../../src/grader";
 import { runNotebook } from "../../src/jupyter";
-import { describeJupyter, repoRoot, useJupyterServer } from "../jupyter/jupyter-env";
+import { solvedNotebook } from "../helpers/demo";
+import { describeJupyter, useJupyterServer } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 
 const FILE = path.join("notebooks", "peft_lecture.ipynb");
 const instructor = () => readNotebook(path.join(repoRoot, FILE));

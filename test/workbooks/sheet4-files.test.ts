@@ -4,29 +4,28 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { readNotebook } from "../../src/nbgrader";
-import { runNotebook, startJupyterServer, type JupyterServer } from "../../src/jupyter";
+import { runNotebook } from "../../src/jupyter";
 import { textTemplateProblems } from "../../src/checks";
-import { describeJupyter, repoRoot } from "../jupyter/jupyter-env";
+import { describeJupyter, useJupyterServer } from "../helpers/jupyter";
+import { repoRoot } from "../helpers/paths";
 import { sheet4SubmissionTemplate } from "./seeds";
 
 // Issue 3: "the two text files written by sheet 4's workbook match the sheet's format line for line". The workbook
 // runs in a fresh folder (so the files it writes are its own), where scripts/link-self.js makes `peft-lab` resolve.
 describeJupyter("notebooks/sheet4_peft.ipynb writes the sheet's two text files", () => {
   const dir = mkdtempSync(join(tmpdir(), "peft-lab-sheet4-"));
-  let server: JupyterServer;
   let failures: string[] = [];
 
-  beforeAll(async () => {
+  beforeAll(() => {
     copyFileSync(join(repoRoot, "notebooks/sheet4_peft.ipynb"), join(dir, "sheet4_peft.ipynb"));
     execFileSync(process.execPath, [join(repoRoot, "scripts/link-self.js"), dir]);
-    server = await startJupyterServer({ rootDir: dir });
-    const run = await runNotebook(readNotebook(join(dir, "sheet4_peft.ipynb")), { connection: server, path: "sheet4_peft.ipynb", cellTimeoutMs: 120_000 });
+  }, 60_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const server = useJupyterServer(dir);
+  beforeAll(async () => {
+    const run = await runNotebook(readNotebook(join(dir, "sheet4_peft.ipynb")), { connection: server(), path: "sheet4_peft.ipynb", cellTimeoutMs: 120_000 });
     failures = run.cells.filter((c) => c.status !== "ok").map((c) => `${c.cellId}: ${c.status}: ${c.message}`);
   }, 300_000);
-  afterAll(async () => {
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }, 30_000);
 
   it("runs every cell", () => {
     expect(failures).toEqual([]);

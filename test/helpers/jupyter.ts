@@ -1,9 +1,7 @@
 import { spawnSync } from "child_process";
-import * as path from "path";
 import { afterAll, beforeAll, describe } from "vitest";
-import { startJupyterServer, type JupyterServer } from "../../src/jupyter";
-
-export const repoRoot = path.resolve(__dirname, "../..");
+import { startJupyterServer, type JupyterServer, type StartServerOptions } from "../../src/jupyter";
+import { repoRoot } from "./paths";
 
 /** Why Jupyter tests cannot run here, or undefined when `jupyter` and the tslab kernel are installed. */
 function jupyterMissing(): string | undefined {
@@ -19,11 +17,14 @@ if (missing) console.warn(`Skipping Jupyter tests: ${missing} and CI is unset (n
 /** describe() for tests that need a real Jupyter; they skip only outside CI when it is missing. */
 export const describeJupyter = missing ? describe.skip : describe;
 
-/** A Jupyter server for the enclosing describe block, stopped afterwards even when a test fails. */
-export function useJupyterServer(rootDir = repoRoot): () => JupyterServer {
+/**
+ * A Jupyter server for the enclosing describe block, stopped afterwards even when a test fails. `rootDir` may be a
+ * function, for a folder an earlier beforeAll makes (hooks run in the order they are declared; afterAll in reverse).
+ */
+export function useJupyterServer(rootDir: string | (() => string) = repoRoot, options: Omit<StartServerOptions, "rootDir"> = {}): () => JupyterServer {
   let server: JupyterServer | undefined;
   beforeAll(async () => {
-    server = await startJupyterServer({ rootDir });
+    server = await startJupyterServer({ ...options, rootDir: typeof rootDir === "function" ? rootDir() : rootDir });
   }, 60_000);
   afterAll(async () => {
     await server?.stop();
@@ -42,18 +43,4 @@ export function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** A code cell of a tslab notebook. */
-export function codeCell(source: string, id?: string) {
-  return { cell_type: "code" as const, ...(id ? { id } : {}), metadata: {}, source, outputs: [], execution_count: null };
-}
-
-export function tslabNotebook(...sources: string[]) {
-  return {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
-    cells: sources.map((source, i) => codeCell(source, `c${i + 1}`)),
-  };
 }

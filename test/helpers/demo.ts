@@ -2,16 +2,18 @@
  * Demo submissions for exercise sheet 4, generated rather than committed (several are hostile): a correct one, a
  * partly correct one, an empty one (the released notebook as handed out), and one of each kind of broken or
  * hostile input the grader must survive. They are built from the instructor notebook and the reference text files
- * at generation time, so they follow the workbook as it changes. Used by the end-to-end test and the bench.
+ * at generation time, so they follow the workbook as it changes. Test data (so not in dist/): used by the grader's
+ * tests and bench/90-grader.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { sourceText, toSourceLines, type Cell, type Notebook } from "../nbformat";
-import { nbgraderOf } from "../nbgrader/cells";
-import { parseNotebook, serializeNotebook } from "../nbgrader/io";
-import { clearHiddenTests, clearOutput, runSteps } from "../nbgrader/preprocessors";
-import { findRegions, SOLUTION, sourceLines } from "../nbgrader/regions";
-import { release } from "../nbgrader/release";
+import { sourceText, toSourceLines, type Cell, type Notebook } from "../../src/nbformat";
+import { nbgraderOf } from "../../src/nbgrader/cells";
+import { parseNotebook, serializeNotebook } from "../../src/nbgrader/io";
+import { clearHiddenTests, clearOutput, runSteps } from "../../src/nbgrader/preprocessors";
+import { findRegions, SOLUTION, sourceLines } from "../../src/nbgrader/regions";
+import { release } from "../../src/nbgrader/release";
+import { codeCell } from "./notebooks";
 
 export interface DemoPaths {
   /** notebooks/sheet4_peft.ipynb */
@@ -42,10 +44,6 @@ export function solvedNotebook(instructor: Notebook): Notebook {
   const nb = runSteps(instructor, [clearHiddenTests, clearOutput], { name: NOTEBOOK });
   for (const cell of nb.cells) cell.source = toSourceLines(unwrapSolutions(sourceText(cell.source)));
   return nb;
-}
-
-export function code(source: string): Cell {
-  return { cell_type: "code", metadata: {}, source: toSourceLines(source), outputs: [], execution_count: null };
 }
 
 export function cellIndex(nb: Notebook, id: string): number {
@@ -175,23 +173,23 @@ export function writeDemoSubmissions(dir: string, paths: DemoPaths): DemoSubmiss
   write("edited-ids", "an answer cell's and a test cell's grade_id edited", { [NOTEBOOK]: renamed });
 
   const loop = solved();
-  insertAfter(loop, "setup", code("while (true) {}"));
+  insertAfter(loop, "setup", codeCell("while (true) {}"));
   write("infinite-loop", "an endless loop in a cell of its own", { [NOTEBOOK]: loop });
 
   const exit = solved();
-  insertAfter(exit, "p1_budget_test", code("process.exit(1);"));
+  insertAfter(exit, "p1_budget_test", codeCell("process.exit(1);"));
   write("process-exit", "process.exit() after Problem 1", { [NOTEBOOK]: exit });
 
   const uncaught = solved();
-  insertAfter(uncaught, "setup", code('setTimeout(() => { throw new Error("uncaught, later"); }, 0);\nPromise.reject(new Error("rejected and never handled"));\nthrow new Error("thrown in the cell");'));
+  insertAfter(uncaught, "setup", codeCell('setTimeout(() => { throw new Error("uncaught, later"); }, 0);\nPromise.reject(new Error("rejected and never handled"));\nthrow new Error("thrown in the cell");'));
   write("uncaught", "an uncaught exception, an unhandled rejection and a throwing cell", { [NOTEBOOK]: uncaught });
 
   const bomb = solved();
-  bomb.cells.push(code("const hoard: number[][] = [];\nwhile (true) hoard.push(new Array(1e6).fill(Math.random()));"));
+  bomb.cells.push(codeCell("const hoard: number[][] = [];\nwhile (true) hoard.push(new Array(1e6).fill(Math.random()));"));
   write("memory-bomb", "allocates until the kernel's heap limit, after every answer", { [NOTEBOOK]: bomb });
 
   const flood = solved();
-  insertAfter(flood, "setup", code('const megabyte = "x".repeat(1_000_000);\nfor (let i = 0; i < 50; i++) process.stdout.write(megabyte);'));
+  insertAfter(flood, "setup", codeCell('const megabyte = "x".repeat(1_000_000);\nfor (let i = 0; i < 50; i++) process.stdout.write(megabyte);'));
   write("output-flood", "50 MB of output from one cell", { [NOTEBOOK]: flood });
 
   const chatty = solved();
@@ -199,16 +197,16 @@ export function writeDemoSubmissions(dir: string, paths: DemoPaths): DemoSubmiss
   write("probe-flood", "every answer right, but loraParams prints 2 MB each time it is called (also by the grader's checks)", { [NOTEBOOK]: chatty });
 
   const cheat = release(instructor, { name: NOTEBOOK });
-  insertAfter(cheat, "p1_counts", code(cheatCell(paths.secrets, paths.instructorNotebook)));
+  insertAfter(cheat, "p1_counts", codeCell(cheatCell(paths.secrets, paths.instructorNotebook)));
   cheat.cells.splice(cellIndex(cheat, "p1_counts"), 1);
   write("reads-solutions", "reads solutions/, the instructor notebook (hidden tests) and the gradebook to define its functions", { [NOTEBOOK]: cheat });
 
   const forger = release(instructor, { name: NOTEBOOK });
-  insertAfter(forger, "setup", code(FORGER));
+  insertAfter(forger, "setup", codeCell(FORGER));
   write("replaces-globals", "nothing solved; replaces the check helpers, Math.exp and stdout to forge results", { [NOTEBOOK]: forger });
 
   const json = solved();
-  json.cells.push(code('JSON.stringify = (() => "null") as any;\nJSON.parse = (() => ({})) as any;'));
+  json.cells.push(codeCell('JSON.stringify = (() => "null") as any;\nJSON.parse = (() => ({})) as any;'));
   write("replaces-json", "every answer right, then JSON.stringify and JSON.parse replaced (the kernel's own protocol breaks)", { [NOTEBOOK]: json });
 
   write("text-typos", "right notebook; text files with a typo, NaN, a wrong shape", {
