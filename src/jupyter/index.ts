@@ -1,3 +1,4 @@
 export * from "./server";
 export * from "./runner";
 export * from "./quiet";
+export * from "./kernelspec";
