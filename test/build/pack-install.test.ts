@@ -46,7 +46,7 @@ beforeAll(() => {
   expect(installed.status).toBe(0);
 }, INSTALL_TIMEOUT_MS);
 
-afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }), 120_000);
 
 describe("the packed and installed package", () => {
   it("holds only runtime dependencies, and the files the command needs", () => {
@@ -98,7 +98,17 @@ describeJupyter("the installed package grading a tiny assignment", () => {
         cell("double_test", test, { grade: true, locked: true, points: 2 }),
       ]);
       fs.writeFileSync(path.join(course, "notebooks", "tiny.ipynb"), JSON.stringify(instructor));
-      fs.writeFileSync(path.join(course, "solutions", "tiny", "grading.ts"), 'export const grading = { assignment: "tiny", notebook: "tiny.ipynb" };\n');
+      // A probe calls the student's double(21) in the kernel; the judge runs in the grader (src/grader/spec.ts).
+      const spec = [
+        "export const grading = {",
+        '  assignment: "tiny",',
+        '  notebook: "tiny.ipynb",',
+        "  probes: {",
+        '    double_test: () => [{ label: "double(21)", call: "double", args: [21], judge: (r: { ok: boolean; value?: unknown }) => ({ name: "double(21)", passed: r.ok && r.value === 42, message: "", weight: 1 }) }],',
+        "  },",
+        "};",
+      ];
+      fs.writeFileSync(path.join(course, "solutions", "tiny", "grading.ts"), `${spec.join("\n")}\n`);
       const submitted = notebook([cell("double", SOLVED, { solution: true }), cell("double_test", test, { grade: true, locked: true, points: 2 })]);
       fs.writeFileSync(path.join(course, "submissions", "s001", "tiny", "tiny.ipynb"), JSON.stringify(submitted));
 
