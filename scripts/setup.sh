@@ -5,8 +5,10 @@
 #      environment.yml provides Jupyter). PEFT_LAB_SKIP_APT=1 skips it on purpose.
 #   2. npm ci (npm install without a lock file), unless node_modules already matches the lock file.
 #   3. npm run build, and node_modules/peft-lab so notebooks can `import … from "peft-lab"`.
-#   4. Registers the tslab kernel with that Jupyter (per user when not root) and checks it is listed.
-# JUPYTER_PYTHON=/path/to/python picks the Jupyter to register with (default: the one `jupyter` runs on).
+#   4. Writes the tslab kernelspec into this checkout's own Jupyter data folder, .jupyter-env/ (never system-wide:
+#      that would point every user at whichever checkout ran setup last), and checks Jupyter lists it from there
+#      with JUPYTER_PATH=.jupyter-env, as npm start and every server peft-lab starts set it.
+# JUPYTER_PYTHON=/path/to/python picks the Jupyter to check with (default: the one `jupyter` runs on).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -93,12 +95,11 @@ find_jupyter_python() {
 PY=$(find_jupyter_python) || die "no Python with Jupyter found: install Jupyter (apt packages above, or conda env create -f environment.yml) and re-run npm run setup"
 has_jupyter_client "$PY" || die "JUPYTER_PYTHON=$PY cannot import jupyter_client"
 
-install_args=(--python="$PY" --binary="$ROOT/node_modules/.bin/tslab")
-[ "$(id -u)" -eq 0 ] || install_args+=(--user)
-say "registering the tslab kernel with $PY"
-node_modules/.bin/tslab install "${install_args[@]}"
+JUPYTER_ENV=$(node -p 'require("./dist/jupyter/kernelspec").writeTslabKernelSpec()')
+say "tslab kernelspec written to $JUPYTER_ENV/kernels/tslab (JUPYTER_PATH=$JUPYTER_ENV jupyter lab offers it)"
 # (Captured first: grep -q closing the pipe early would fail the pipeline under pipefail.)
-kernels=$("$PY" -m jupyter kernelspec list 2>/dev/null)
+kernels=$(JUPYTER_PATH="$JUPYTER_ENV${JUPYTER_PATH:+:$JUPYTER_PATH}" "$PY" -m jupyter kernelspec list 2>/dev/null)
 echo "$kernels"
-grep -Eq '^\s*tslab\s' <<<"$kernels" || die "tslab is not in \`jupyter kernelspec list\` after installing it"
+grep -Eq "^\s*tslab\s+$JUPYTER_ENV/kernels/tslab\s*\$" <<<"$kernels" \
+  || die "\`jupyter kernelspec list\` with JUPYTER_PATH=$JUPYTER_ENV does not list its tslab kernel"
 say "done. npm start serves notebooks/; npm test runs every test"

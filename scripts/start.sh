@@ -27,13 +27,16 @@ elif jupyter notebook --version >/dev/null 2>&1; then
 else
   die "neither JupyterLab nor the classic Notebook is installed. Run \`npm run setup\`."
 fi
-kernels=$(jupyter kernelspec list 2>/dev/null || true)
-grep -Eq '^\s*tslab\s' <<<"$kernels" \
-  || die "the tslab (TypeScript) kernel is not registered with this Jupyter. Run \`npm run setup\`."
-
 # dist/build/fresh.js throws when a source changed after the last build (or dist/ is missing).
 node -e 'require("./dist/build/fresh")' 2>/dev/null || { echo "npm start: building the library"; npm run build --silent; }
 [ -f node_modules/peft-lab/package.json ] || node scripts/link-self.js
+
+# This checkout's tslab kernelspec (.jupyter-env/, see src/jupyter/kernelspec.ts) first on JUPYTER_PATH.
+JUPYTER_PATH=$(node -p 'require("./dist/jupyter/kernelspec").projectJupyterPath(undefined, process.env.JUPYTER_PATH)')
+export JUPYTER_PATH
+kernels=$(jupyter kernelspec list 2>/dev/null || true)
+grep -Eq '^\s*tslab\s' <<<"$kernels" \
+  || die "the tslab (TypeScript) kernel is not offered by this Jupyter with JUPYTER_PATH=$JUPYTER_PATH. Run \`npm run setup\`."
 
 if [ -z "$port" ]; then
   port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')

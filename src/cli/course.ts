@@ -9,13 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Option, type Command } from "commander";
-import { Gradebook } from "../grader/gradebook";
-import { GRADEBOOK_FILE } from "../grader/output";
-import { loadCourse, writeRoster } from "../course/course";
-import { courseGrades, readSubmissionTimes } from "../course/grades";
-import { canvasCsv, EXPORT_FORMATS, gradescopeResults, moodleCsv, type ExportFormat } from "../course/lms-export";
-import { importSubmissions, LMS_KINDS, type LmsKind } from "../course/lms-import";
-import { mergeRoster, parseRosterCsv } from "../course/roster";
+import { EXPORT_FORMATS, LMS_KINDS, type ExportFormat, type LmsKind } from "../course/lms-kinds";
 import { DEFAULT_GRADING_DIR } from "./grade";
 
 const DEFAULT_COURSE = "course.json";
@@ -28,7 +22,8 @@ function registerRoster(program: Command): void {
     .description("merge a roster CSV (id,name,email,lmsId — or a Canvas gradebook export) into the course file")
     .argument("<roster.csv>")
     .option("--course <file>", "course.json or course.yml", DEFAULT_COURSE)
-    .action((csvFile: string, options: { course: string }) => {
+    .action(async (csvFile: string, options: { course: string }) => {
+      const [{ loadCourse, writeRoster }, { mergeRoster, parseRosterCsv }] = await Promise.all([import("../course/course"), import("../course/roster")]);
       const course = loadCourse(options.course);
       const { students, problems } = parseRosterCsv(fs.readFileSync(csvFile, "utf8"), csvFile);
       for (const p of problems) console.error(`peft-lab roster import: ${p}`);
@@ -47,7 +42,14 @@ function registerExport(program: Command): void {
     .option("--grading <dir>", "the folder peft-lab grade wrote", DEFAULT_GRADING_DIR)
     .option("--course <file>", "course.json or course.yml", DEFAULT_COURSE)
     .option("-o, --out <path>", "file (Canvas, Moodle) or folder (Gradescope: <folder>/<assignment>/<student>/results.json); default in --grading")
-    .action((options: { format: ExportFormat; grading: string; course: string; out?: string }) => {
+    .action(async (options: { format: ExportFormat; grading: string; course: string; out?: string }) => {
+      const [{ loadCourse }, { Gradebook }, { GRADEBOOK_FILE }, { courseGrades, readSubmissionTimes }, { canvasCsv, gradescopeResults, moodleCsv }] = await Promise.all([
+        import("../course/course"),
+        import("../grader/gradebook"),
+        import("../grader/output"),
+        import("../course/grades"),
+        import("../course/lms-export"),
+      ]);
       const course = loadCourse(options.course);
       const bookFile = path.join(options.grading, GRADEBOOK_FILE);
       if (!fs.existsSync(bookFile)) throw new Error(`${bookFile} does not exist: run peft-lab grade first`);
@@ -90,6 +92,7 @@ function registerImport(program: Command): void {
     .option("--course <file>", "course.json or course.yml", DEFAULT_COURSE)
     .option("-o, --out <dir>", "submissions folder", "submissions")
     .action(async (zip: string, options: { lms: LmsKind; assignment: string; course: string; out: string }) => {
+      const [{ loadCourse }, { importSubmissions }] = await Promise.all([import("../course/course"), import("../course/lms-import")]);
       const course = loadCourse(options.course);
       const result = await importSubmissions(zip, { lms: options.lms, course, assignment: options.assignment, outDir: options.out });
       const students = new Set(result.written.map((w) => w.student));

@@ -4,8 +4,6 @@
  */
 import { basename } from "node:path";
 import type { Command } from "commander";
-import { exportHandouts } from "../export";
-import { silenceServicesLogging } from "../jupyter/quiet";
 import { DEFAULT_NOTEBOOK_DIR, notebooksIn } from "./release";
 
 export const DEFAULT_HANDOUT_DIR = "handouts";
@@ -31,6 +29,7 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      const [{ exportHandouts }, { silenceServicesLogging }] = await Promise.all([import("../export"), import("../jupyter/quiet")]);
       if (options.execute) silenceServicesLogging();
       const result = await exportHandouts({
         notebooks: inputs,

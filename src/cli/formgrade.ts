@@ -3,7 +3,6 @@
  * 127.0.0.1 until Ctrl-C, and prints the address to open (with its token).
  */
 import { InvalidArgumentError, type Command } from "commander";
-import { startFormgrade } from "../formgrade/server";
 import { DEFAULT_GRADING_DIR } from "./grade";
 
 export function register(program: Command): void {
@@ -17,6 +16,7 @@ export function register(program: Command): void {
       return port;
     })
     .action(async (options: { out: string; port?: number }) => {
+      const { startFormgrade } = await import("../formgrade/server");
       const server = await startFormgrade({ outDir: options.out, port: options.port });
       console.log(`formgrade: open ${server.url}\n(only this machine can connect; Ctrl-C stops)`);
       await new Promise<void>((resolve) => {

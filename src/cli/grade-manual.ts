@@ -6,10 +6,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
-import { Gradebook } from "../grader/gradebook";
-import { applyManualScores } from "../grader/manual-scores";
-import { gradingStatus } from "../grader/report";
-import { GRADEBOOK_FILE, writeFeedback, writeGradeCsvs } from "../grader/output";
 import { DEFAULT_GRADING_DIR } from "./grade";
 
 export function register(program: Command): void {
@@ -18,7 +14,13 @@ export function register(program: Command): void {
     .description("apply manual grades from a CSV (columns student, assignment, item, points, comment)")
     .requiredOption("--from <scores.csv>", "the filled-in scores (manual-queue.csv is the template)")
     .option("-o, --out <dir>", "the grading folder of `peft-lab grade`", DEFAULT_GRADING_DIR)
-    .action((options: { from: string; out: string }) => {
+    .action(async (options: { from: string; out: string }) => {
+      const [{ Gradebook }, { applyManualScores }, { gradingStatus }, { GRADEBOOK_FILE, writeFeedback, writeGradeCsvs }] = await Promise.all([
+        import("../grader/gradebook"),
+        import("../grader/manual-scores"),
+        import("../grader/report"),
+        import("../grader/output"),
+      ]);
       const gradebookFile = path.join(options.out, GRADEBOOK_FILE);
       if (!fs.existsSync(gradebookFile)) throw new Error(`${gradebookFile} does not exist: run \`peft-lab grade --out ${options.out}\` first`);
       let csv: string;

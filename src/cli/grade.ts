@@ -5,12 +5,8 @@
  * Ctrl-C stops the run; finished grades are kept and the next run grades the rest.
  */
 import { InvalidArgumentError, type Command } from "commander";
-import { SingleBar } from "cli-progress";
-import { type ServerAddress } from "../grader/infrastructure";
-import { gradeSubmissions, type GradeEvent } from "../grader/run";
-import { summaryTable } from "../grader/report";
-import { silenceServicesLogging } from "../jupyter/quiet";
-import { loadCourse } from "../course/course";
+import type { GradeEvent } from "../grader/run";
+import type { ServerAddress } from "../grader/infrastructure";
 
 export const DEFAULT_GRADING_DIR = "grading";
 
@@ -83,6 +79,13 @@ export function register(program: Command): void {
       } catch (err) {
         command.error((err as Error).message);
       }
+      const [{ SingleBar }, { gradeSubmissions }, { summaryTable }, { silenceServicesLogging }, { loadCourse }] = await Promise.all([
+        import("cli-progress"),
+        import("../grader/run"),
+        import("../grader/report"),
+        import("../jupyter/quiet"),
+        import("../course/course"),
+      ]);
       const course = options.course === undefined ? undefined : loadCourse(options.course);
       silenceServicesLogging();
       const bar = options.progress && process.stderr.isTTY ? new SingleBar({ format: "grading [{bar}] {value}/{total} {last}", hideCursor: true }) : undefined;

@@ -5,7 +5,6 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { releaseFiles } from "../nbgrader";
 
 export const DEFAULT_NOTEBOOK_DIR = "notebooks";
 export const DEFAULT_RELEASE_DIR = "release";
@@ -24,13 +23,14 @@ export function register(program: Command): void {
     .description("write the student versions of instructor notebooks (nbgrader generate_assignment compatible)")
     .argument("[notebooks...]", `instructor notebooks (default: every ${DEFAULT_NOTEBOOK_DIR}/*.ipynb)`)
     .option("-o, --out <dir>", "output directory", DEFAULT_RELEASE_DIR)
-    .action((paths: string[], options: { out: string }) => {
+    .action(async (paths: string[], options: { out: string }) => {
       const inputs = paths.length > 0 ? paths : notebooksIn(DEFAULT_NOTEBOOK_DIR);
       if (inputs.length === 0) {
         console.error(`peft-lab release: no notebooks given and none in ${DEFAULT_NOTEBOOK_DIR}/`);
         process.exitCode = 1;
         return;
       }
+      const { releaseFiles } = await import("../nbgrader");
       const { released, failed } = releaseFiles(inputs, options.out);
       for (const r of released) {
         console.log(

@@ -3,8 +3,6 @@
  * kernel and prints "ready to submit" or, by cell, what is wrong; exit code 0 when ready, 1 otherwise.
  */
 import { InvalidArgumentError, type Command } from "commander";
-import { formatReport, validateSubmission } from "../course/validate";
-import { silenceServicesLogging } from "../jupyter/quiet";
 
 function seconds(raw: string): number {
   const value = Number(raw);
@@ -20,6 +18,7 @@ export function register(program: Command): void {
     .option("--against <released.ipynb>", "the released notebook (also finds deleted cells)")
     .option("--cell-timeout <seconds>", "per cell", seconds, 120)
     .action(async (file: string, options: { against?: string; cellTimeout: number }) => {
+      const [{ formatReport, validateSubmission }, { silenceServicesLogging }] = await Promise.all([import("../course/validate"), import("../jupyter/quiet")]);
       silenceServicesLogging();
       const report = await validateSubmission(file, { against: options.against, cellTimeoutMs: options.cellTimeout * 1000 });
       console.log(formatReport(report));

@@ -12,8 +12,7 @@
 import type { Course } from "./course";
 import { toCsv, type CourseGrades, type CourseRow } from "./grades";
 
-export const EXPORT_FORMATS = ["canvas", "moodle", "gradescope"] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export { EXPORT_FORMATS, type ExportFormat } from "./lms-kinds";
 
 /** Roster students in roster order, each with their rows by assignment. */
 function byStudent(course: Course, grades: CourseGrades): { student: Course["roster"][number]; rows: Map<string, CourseRow> }[] {

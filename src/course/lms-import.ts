@@ -17,8 +17,8 @@ import { pipeline } from "node:stream/promises";
 import * as yauzl from "yauzl";
 import type { Course, RosterStudent } from "./course";
 
-export const LMS_KINDS = ["canvas", "moodle"] as const;
-export type LmsKind = (typeof LMS_KINDS)[number];
+export { LMS_KINDS, type LmsKind } from "./lms-kinds";
+import type { LmsKind } from "./lms-kinds";
 
 export interface ImportOptions {
   lms: LmsKind;

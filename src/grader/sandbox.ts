@@ -28,6 +28,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { copyPackage, packageOf } from "./package-copy";
+import { projectJupyterPath } from "../jupyter/kernelspec";
 
 export interface KernelLimits {
   /** V8 heap (--max-old-space-size), in MB. */
@@ -88,8 +89,8 @@ function defaultLimits(options: SandboxOptions): KernelLimits {
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-function run(command: string, args: readonly string[]): { ok: boolean; stdout: string; out: string } {
-  const r = spawnSync(command, args, { encoding: "utf8", timeout: 30_000 });
+function run(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): { ok: boolean; stdout: string; out: string } {
+  const r = spawnSync(command, args, { encoding: "utf8", timeout: 30_000, env });
   return { ok: !r.error && r.status === 0, stdout: r.stdout ?? "", out: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() || (r.error?.message ?? "") };
 }
 
@@ -228,9 +229,9 @@ interface KernelSpec {
   metadata?: unknown;
 }
 
-/** The kernelspecs Jupyter finds with the grader's environment. */
+/** The kernelspecs Jupyter finds with the grader's environment, this package's tslab first. */
 function installedKernelSpecs(): Record<string, KernelSpec> {
-  const listed = run("jupyter", ["kernelspec", "list", "--json"]);
+  const listed = run("jupyter", ["kernelspec", "list", "--json"], { ...process.env, JUPYTER_PATH: projectJupyterPath(undefined, process.env.JUPYTER_PATH) });
   if (!listed.ok) throw new SandboxError(`cannot list the Jupyter kernels: ${listed.out}`);
   const specs = (JSON.parse(listed.stdout) as { kernelspecs: Record<string, { spec: KernelSpec }> }).kernelspecs;
   return Object.fromEntries(Object.entries(specs).map(([name, s]) => [name, s.spec]));

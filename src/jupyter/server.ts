@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { ServerConnection } from "@jupyterlab/services";
 import WebSocket from "ws";
+import { projectJupyterPath } from "./kernelspec";
 
 /** Where to reach a Jupyter server and the settings @jupyterlab/services needs for it. */
 export interface JupyterConnection {
@@ -29,7 +30,10 @@ export interface StartServerOptions {
   port?: number;
   /** Run `python -m jupyter server` with this interpreter instead of `jupyter` from PATH. */
   python?: string;
-  /** Extra environment for the server and so for every kernel it starts. */
+  /**
+   * Extra environment for the server and so for every kernel it starts. Its JUPYTER_PATH comes first, before the
+   * package's own tslab kernelspec (src/jupyter/kernelspec.ts) that every server gets.
+   */
   env?: Record<string, string>;
   /** Start from an empty environment, not this process's: the server (and its kernels) get only `env`. */
   cleanEnv?: boolean;
@@ -166,7 +170,11 @@ export async function startJupyterServer(options: StartServerOptions): Promise<J
   const [command, argv] = options.python ? [options.python, ["-m", "jupyter", ...args]] : ["jupyter", args];
   const child = spawn(command, argv, {
     cwd: rootDir,
-    env: { ...(options.cleanEnv ? {} : process.env), ...options.env },
+    env: {
+      ...(options.cleanEnv ? {} : process.env),
+      ...options.env,
+      JUPYTER_PATH: projectJupyterPath(options.env?.JUPYTER_PATH, options.cleanEnv ? undefined : process.env.JUPYTER_PATH),
+    },
     // Own process group, so stop() can take down anything the server leaves behind.
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],

@@ -23,7 +23,7 @@ import { readNotebook, serializeNotebook } from "../../src/nbgrader/io";
 import { release } from "../../src/nbgrader/release";
 import { findRegions, SOLUTION, sourceLines } from "../../src/nbgrader/regions";
 import { cellIndex, insertAfter, solvedNotebook, writeDemoSubmissions } from "../helpers/demo";
-import { describeJupyter } from "../helpers/jupyter";
+import { describeJupyter, kernelSpecs } from "../helpers/jupyter";
 import { codeCell } from "../helpers/notebooks";
 import { repoRoot } from "../helpers/paths";
 
@@ -167,10 +167,9 @@ for (const deadline = Date.now() + 8000; Date.now() < deadline; await new Promis
 console.log("API " + [...answers].sort().join("; "));`;
 }
 
-/** The folder whose node_modules holds the tslab that the installed kernelspec runs. */
+/** The folder whose node_modules holds the tslab that the kernelspec runs. */
 function tslabCheckout(): string {
-  const specs = JSON.parse(execFileSync("jupyter", ["kernelspec", "list", "--json"], { encoding: "utf8" })) as { kernelspecs: Record<string, { spec: { argv: string[] } }> };
-  const program = fs.realpathSync(specs.kernelspecs.tslab.spec.argv[0]);
+  const program = fs.realpathSync(kernelSpecs()!.tslab.spec.argv[0]);
   return program.slice(0, program.lastIndexOf(`${path.sep}node_modules${path.sep}`));
 }
 

@@ -1,13 +1,18 @@
 import { spawnSync } from "child_process";
 import { afterAll, beforeAll, describe } from "vitest";
-import { startJupyterServer, type JupyterServer, type StartServerOptions } from "../../src/jupyter";
+import { projectJupyterPath, startJupyterServer, type JupyterServer, type StartServerOptions } from "../../src/jupyter";
 import { repoRoot } from "./paths";
+
+/** `jupyter kernelspec list --json` as servers peft-lab starts see it (this checkout's tslab first). */
+export function kernelSpecs(): Record<string, { resource_dir: string; spec: { argv: string[] } }> | undefined {
+  const list = spawnSync("jupyter", ["kernelspec", "list", "--json"], { encoding: "utf8", env: { ...process.env, JUPYTER_PATH: projectJupyterPath(undefined, process.env.JUPYTER_PATH) } });
+  return list.error || list.status !== 0 ? undefined : JSON.parse(list.stdout).kernelspecs;
+}
 
 /** Why Jupyter tests cannot run here, or undefined when `jupyter` and the tslab kernel are installed. */
 function jupyterMissing(): string | undefined {
-  const list = spawnSync("jupyter", ["kernelspec", "list", "--json"], { encoding: "utf8" });
-  if (list.error || list.status !== 0) return "`jupyter` is not installed";
-  const specs = (JSON.parse(list.stdout) as { kernelspecs: Record<string, unknown> }).kernelspecs;
+  const specs = kernelSpecs();
+  if (!specs) return "`jupyter` is not installed";
   return "tslab" in specs ? undefined : "the tslab kernel is not registered";
 }
 
