@@ -79,18 +79,18 @@ export {
   type NormKind,
   type LmHead,
   type CustomModelInput,
-} from "./models/config";
-export { MODEL_PRESETS, presetNames, modelPreset, type ModelPreset } from "./models/presets";
+} from "./architectures/config";
+export { MODEL_PRESETS, presetNames, modelPreset, type ModelPreset } from "./architectures/presets";
 
 // The course transformer, with BlockAdaptation / ModelAdaptation as the plug-in point for a student's own modules.
-export { LINEAR_SITES, validateTransformerConfig, toModelConfig, type TransformerConfig, type LinearSite } from "./model/config";
-export { linearName, linearShape, weightShapes, initWeights, withClassifierHead, cloneWeights, checkWeights, type Weights } from "./model/weights";
-export type { LinearWeights, RescaleSite, SublayerSite, BlockAdaptation, ModelAdaptation } from "./model/adaptation";
-export { Transformer, type TransformerOptions, type PackedStates } from "./model/transformer";
-export { CHECKPOINT_FORMAT, weightsHash, toCheckpoint, fromCheckpoint, type Checkpoint } from "./model/checkpoint";
-export { causalAttention } from "./model/attention";
+export { LINEAR_SITES, validateTransformerConfig, toModelConfig, type TransformerConfig, type LinearSite } from "./transformer/config";
+export { linearName, linearShape, weightShapes, initWeights, withClassifierHead, cloneWeights, checkWeights, type Weights } from "./transformer/weights";
+export type { LinearWeights, RescaleSite, SublayerSite, BlockAdaptation, ModelAdaptation } from "./transformer/adaptation";
+export { Transformer, type TransformerOptions, type PackedStates } from "./transformer/transformer";
+export { CHECKPOINT_FORMAT, weightsHash, toCheckpoint, fromCheckpoint, type Checkpoint } from "./transformer/checkpoint";
+export { causalAttention } from "./transformer/attention";
 // Where the student's own adapter module (e.g. their LoRA layer) plugs into the course transformer.
-export { replaceLinear, type LinearModule, type LinearSlot } from "./model/plug-in";
+export { replaceLinear, type LinearModule, type LinearSlot } from "./transformer/plug-in";
 // The pretrained course LM (checkpoints/review-lm.json) and how it was made: the model, not a sheet's answer.
 export {
   REVIEW_LM_CONFIG,

@@ -3,7 +3,7 @@
 export * from "./index";
 export * from "./nbformat";
 export * as nbgrader from "./nbgrader";
-export * from "./models/params";
+export * from "./architectures/params";
 export * from "./nn";
 export * from "./projection";
 export * from "./analysis";

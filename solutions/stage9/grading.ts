@@ -4,8 +4,8 @@
  * the instructor notebook.
  */
 import { loadPretrained } from "../../src/experiments/pretrain";
-import { LINEAR_SITES } from "../../src/model/config";
-import { Transformer } from "../../src/model/transformer";
+import { LINEAR_SITES } from "../../src/transformer/config";
+import { Transformer } from "../../src/transformer/transformer";
 import { Matrix } from "../../src/tensor/matrix";
 import { Rng } from "../../src/tensor/random";
 import { describeValue, matrixRows, probeValue, sameMatrix, sameNumber, type Tolerance } from "../../src/grader/judge";

@@ -8,10 +8,10 @@
 import * as ag from "../../src/autograd/tensor";
 import { firstImpression, pretrainingCorpus, zeroShotAccuracy, type LabelledExample } from "../../src/data/reviews";
 import { loadPretrained, meanLmLoss } from "../../src/experiments/pretrain";
-import type { LinearSite } from "../../src/model/config";
-import { replaceLinear, type LinearModule, type LinearSlot } from "../../src/model/plug-in";
-import { Transformer } from "../../src/model/transformer";
-import { withClassifierHead } from "../../src/model/weights";
+import type { LinearSite } from "../../src/transformer/config";
+import { replaceLinear, type LinearModule, type LinearSlot } from "../../src/transformer/plug-in";
+import { Transformer } from "../../src/transformer/transformer";
+import { withClassifierHead } from "../../src/transformer/weights";
 import type { Figure, PlotlyTrace } from "../../src/notebook/plotly";
 import { softmaxRows } from "../../src/tensor/ops";
 import { Matrix } from "../../src/tensor/matrix";

@@ -1,7 +1,7 @@
 /** Exercise 9.10's analyzer: trainable vs total parameters of a PEFT method on a model, and the memory it saves. */
-import type { ModelConfig } from "../models/config";
-import { countModelParams } from "../models/params";
-import { modelPreset } from "../models/presets";
+import type { ModelConfig } from "../architectures/config";
+import { countModelParams } from "../architectures/params";
+import { modelPreset } from "../architectures/presets";
 import type { CountTerm } from "../peft/count";
 import { estimateTrainingMemory, type MemoryEstimate, type TrainingPrecision, type FrozenQuantization } from "./memory";
 import { countPeft, peftMethod, type PeftConfigs, type PeftMethod } from "../peft/methods";

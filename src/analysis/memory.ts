@@ -3,7 +3,7 @@
  * fine-tuning, LoRA and QLoRA. Activations, CUDA context and fragmentation are excluded; every assumption made is
  * returned as text so that a notebook or the command can print it next to the numbers.
  */
-import { requireInteger, requireOneOf, requirePositiveInt } from "../models/fields";
+import { requireInteger, requireOneOf, requirePositiveInt } from "../architectures/fields";
 import { DQ_BLOCK_SIZE, NF4_BLOCK_SIZE } from "../peft/lora/quantize";
 
 /**

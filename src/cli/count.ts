@@ -6,9 +6,9 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { analyzePeftEfficiency, trainableParamsLine, type EfficiencyReport } from "../analysis/efficiency";
 import { formatGB, TRAINING_PRECISIONS, FROZEN_QUANTIZATIONS, type MemoryEstimate, type TrainingPrecision, type FrozenQuantization } from "../analysis/memory";
-import { customModel, LM_HEADS, NORM_KINDS, type LmHead, type ModelConfig, type NormKind } from "../models/config";
-import { countModelParams } from "../models/params";
-import { MODEL_PRESETS, modelPreset } from "../models/presets";
+import { customModel, LM_HEADS, NORM_KINDS, type LmHead, type ModelConfig, type NormKind } from "../architectures/config";
+import { countModelParams } from "../architectures/params";
+import { MODEL_PRESETS, modelPreset } from "../architectures/presets";
 import type { CliOption, CliValue } from "../peft/definition";
 import { methodTitle, PEFT_METHODS, peftDefinition, peftMethod } from "../peft/methods";
 import { PEFT_REGISTRY } from "../peft/registry";

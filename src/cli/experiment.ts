@@ -14,7 +14,7 @@ import { DEFAULT_CHECKPOINT, REVIEW_LM_RECIPE, loadPretrained, pretrainReviewLM,
 import type { ReviewTask } from "../data/reviews";
 import { DEFAULT_SWEEP_SETTINGS } from "../experiments/rank-sweep";
 import { comparisonMarkdown, comparisonRows, detailedMarkdown, sweepFigures, sweepHtml } from "../experiments/report";
-import { weightsHash } from "../model/checkpoint";
+import { weightsHash } from "../transformer/checkpoint";
 import { progress } from "../notebook/progress";
 
 export const DEFAULT_SWEEP_DIR = "rank-sweep";

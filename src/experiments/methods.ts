@@ -1,7 +1,7 @@
 import { NEGATIVE_VERBS, POSITIVE_VERBS, encode } from "../data/reviews";
-import { toModelConfig, type TransformerConfig } from "../model/config";
-import { Transformer } from "../model/transformer";
-import type { Weights } from "../model/weights";
+import { toModelConfig, type TransformerConfig } from "../transformer/config";
+import { Transformer } from "../transformer/transformer";
+import type { Weights } from "../transformer/weights";
 import type { LoraTarget } from "../peft/lora/config";
 import { peftDefinition, type PeftConfigs, type PeftMethod } from "../peft/methods";
 import type { Rng } from "../tensor/random";

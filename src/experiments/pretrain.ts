@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { NEGATIVE_VERBS, POSITIVE_VERBS, VOCABULARY, decode, encode, pretrainingCorpus } from "../data/reviews";
-import { fromCheckpoint, toCheckpoint, type Checkpoint } from "../model/checkpoint";
-import type { TransformerConfig } from "../model/config";
-import { Transformer } from "../model/transformer";
-import { initWeights, type Weights } from "../model/weights";
+import { fromCheckpoint, toCheckpoint, type Checkpoint } from "../transformer/checkpoint";
+import type { TransformerConfig } from "../transformer/config";
+import { Transformer } from "../transformer/transformer";
+import { initWeights, type Weights } from "../transformer/weights";
 import { Rng } from "../tensor/random";
 import { AdamW } from "../train/optim";
 import { linearSchedule, train, type TrainProgress } from "../train/trainer";

@@ -15,9 +15,9 @@
  */
 import * as ag from "../autograd/tensor";
 import { HELD_OUT_ADJECTIVES, encode, firstImpression, pretrainingCorpus, reviewPolarity, zeroShotAccuracy, type LabelledExample, type ReviewTask } from "../data/reviews";
-import { Transformer } from "../model/transformer";
-import { LINEAR_SITES } from "../model/config";
-import { initWeights, linearName, withClassifierHead } from "../model/weights";
+import { Transformer } from "../transformer/transformer";
+import { LINEAR_SITES } from "../transformer/config";
+import { initWeights, linearName, withClassifierHead } from "../transformer/weights";
 import { singularValues } from "../tensor/linalg";
 import type { Matrix } from "../tensor/matrix";
 import { Rng } from "../tensor/random";

@@ -4,10 +4,10 @@
  * read everything from there.
  */
 import type { Tensor } from "../autograd/tensor";
-import type { ModelAdaptation } from "../model/adaptation";
-import type { TransformerConfig } from "../model/config";
-import type { Weights } from "../model/weights";
-import type { ModelConfig } from "../models/config";
+import type { ModelAdaptation } from "../transformer/adaptation";
+import type { TransformerConfig } from "../transformer/config";
+import type { Weights } from "../transformer/weights";
+import type { ModelConfig } from "../architectures/config";
 import type { Rng } from "../tensor/random";
 import type { PeftCount } from "./count";
 
@@ -20,7 +20,7 @@ export interface PeftModel<C = unknown> {
   /** The method's trainable leaves. */
   parameters(): Tensor[];
   parameterCount(): number;
-  /** Hooks attaching it to src/model's Transformer; BitFit has none, it trains the model's own biases. */
+  /** Hooks attaching it to src/transformer's Transformer; BitFit has none, it trains the model's own biases. */
   adaptation?(): ModelAdaptation;
   /**
    * New base weights with the method folded in, so that the plain model computes the adapted one. Absent where
@@ -61,7 +61,7 @@ export interface PeftMethodDefinition<Id extends string = string, C = unknown, O
   count(model: ModelConfig, config: C): PeftCount;
   /** `peft-lab count`'s options for this method and the config fields they set. */
   readonly cli: { readonly options: readonly CliOption[]; input(values: CliValues): Partial<C> };
-  /** The method on src/model's Transformer; absent for methods that add nothing (BitFit, full fine-tuning). */
+  /** The method on src/transformer's Transformer; absent for methods that add nothing (BitFit, full fine-tuning). */
   create?(model: TransformerConfig, config: C, rng: Rng, options?: O): PeftModel<C> & { adaptation(): ModelAdaptation };
   /** Which of the base model's own weights train (BitFit: biases; full fine-tuning: all); absent: none. */
   trainsBase?(config: C): (name: string) => boolean;

@@ -1,5 +1,5 @@
 /** Lookups over src/peft/registry.ts: names, configs and counts of every registered method. */
-import type { ModelConfig } from "../models/config";
+import type { ModelConfig } from "../architectures/config";
 import type { PeftCount } from "./count";
 import type { PeftMethodDefinition } from "./definition";
 import { PEFT_REGISTRY } from "./registry";

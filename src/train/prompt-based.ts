@@ -1,10 +1,10 @@
 import * as ag from "../autograd/tensor";
 import type { Tensor } from "../autograd/tensor";
 import type { LabelledExample } from "../data/reviews";
-import type { ModelAdaptation } from "../model/adaptation";
-import type { TransformerConfig } from "../model/config";
-import { Transformer } from "../model/transformer";
-import { withClassifierHead, type Weights } from "../model/weights";
+import type { ModelAdaptation } from "../transformer/adaptation";
+import type { TransformerConfig } from "../transformer/config";
+import { Transformer } from "../transformer/transformer";
+import { withClassifierHead, type Weights } from "../transformer/weights";
 import type { Matrix } from "../tensor/matrix";
 import { Rng } from "../tensor/random";
 import { AdamW } from "./optim";

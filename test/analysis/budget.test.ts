@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { largestUnderBudget } from "../../src/analysis";
 import { countPeft } from "../../src/peft/methods";
-import { modelPreset } from "../../src/models";
+import { modelPreset } from "../../src/architectures";
 
 const toy = modelPreset("sheet4-toy");
 const trainable = (method: Parameters<typeof countPeft>[1], input: object) => countPeft(toy, method, input).count.trainable;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { analyzePeftEfficiency, trainableParamsLine } from "../../src/analysis";
 import { countPeft, PEFT_METHODS } from "../../src/peft/methods";
-import { modelPreset, presetNames } from "../../src/models";
+import { modelPreset, presetNames } from "../../src/architectures";
 
 describe("analyzePeftEfficiency (Exercise 9.10)", () => {
   it("roberta-base LoRA r = 8 on q, v: Hugging Face PEFT's numbers", () => {

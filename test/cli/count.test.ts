@@ -5,7 +5,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { countPeft, PEFT_METHODS } from "../../src/peft/methods";
 import { main } from "../../src/cli/main";
-import { modelPreset, presetNames } from "../../src/models";
+import { modelPreset, presetNames } from "../../src/architectures";
 import { peftLab, type CliResult } from "../helpers/cli";
 
 /** Each run starts a node process; on a loaded machine that can take seconds, so these tests get a generous limit. */

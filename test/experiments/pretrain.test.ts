@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { pretrainingCorpus } from "../../src/data/reviews";
-import { weightsHash } from "../../src/model/checkpoint";
-import { Transformer } from "../../src/model/transformer";
+import { weightsHash } from "../../src/transformer/checkpoint";
+import { Transformer } from "../../src/transformer/transformer";
 import { REVIEW_LM_RECIPE, loadPretrained, meanLmLoss, pretrainReviewLM, verbAgreement } from "../../src/experiments/pretrain";
 
 describe("the shipped pretrained checkpoint", () => {

@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from "vitest";
 import { analyzePeftEfficiency } from "../../src/analysis/efficiency";
 import { main } from "../../src/cli/main";
 import { familyStyle } from "../../src/experiments/report";
-import { modelPreset } from "../../src/models/presets";
+import { modelPreset } from "../../src/architectures/presets";
 import { countPeft, PEFT_METHODS, type PeftMethod } from "../../src/peft/methods";
 
 vi.mock("../../src/peft/registry", async (importOriginal) => {

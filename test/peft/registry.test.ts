@@ -5,7 +5,7 @@ import { analyzePeftEfficiency } from "../../src/analysis/efficiency";
 import { buildProgram } from "../../src/cli/main";
 import { BASELINE_FAMILIES, SWEEP_METHODS } from "../../src/experiments/methods";
 import { familyStyle } from "../../src/experiments/report";
-import { modelPreset } from "../../src/models/presets";
+import { modelPreset } from "../../src/architectures/presets";
 import { PEFT_METHODS, peftDefinition } from "../../src/peft/methods";
 import { PEFT_REGISTRY } from "../../src/peft/registry";
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import * as ag from "../../src/autograd/tensor";
 import { Tensor } from "../../src/autograd/tensor";
-import type { TransformerConfig } from "../../src/model/config";
-import { Transformer } from "../../src/model/transformer";
-import { initWeights, withClassifierHead } from "../../src/model/weights";
+import type { TransformerConfig } from "../../src/transformer/config";
+import { Transformer } from "../../src/transformer/transformer";
+import { initWeights, withClassifierHead } from "../../src/transformer/weights";
 import { Matrix } from "../../src/tensor/matrix";
 import { Rng } from "../../src/tensor/random";
 import { AdamW, SGD } from "../../src/train/optim";

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import * as analysis from "../../src/analysis";
 import * as experiments from "../../src/experiments";
 import * as pretrain from "../../src/experiments/pretrain";
-import * as params from "../../src/models/params";
+import * as params from "../../src/architectures/params";
 import { sourceText } from "../../src/nbformat";
 import { parseNotebook, release } from "../../src/nbgrader";
 import * as nn from "../../src/nn";

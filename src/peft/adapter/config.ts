@@ -4,7 +4,7 @@
  * "pfeiffer" — one per block, after the FFN; "attention" — one per block, after the attention
  * (exercise sheet 4, Problem 1).
  */
-import { rejectUnknownKeys, requireBoolean, requireOneOf, requirePositiveInt, withDefaults } from "../../models/fields";
+import { rejectUnknownKeys, requireBoolean, requireOneOf, requirePositiveInt, withDefaults } from "../../architectures/fields";
 
 export type AdapterPlacement = "houlsby" | "pfeiffer" | "attention";
 export const ADAPTER_PLACEMENTS: readonly AdapterPlacement[] = ["houlsby", "pfeiffer", "attention"];

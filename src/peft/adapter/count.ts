@@ -2,7 +2,7 @@
  * Adapter parameters: each adapter has d·d_a + d_a·d weights (+ d_a + d biases). Only the adapters are counted;
  * the Houlsby paper also trains the layer norms, which this count leaves out.
  */
-import type { ModelConfig } from "../../models/config";
+import type { ModelConfig } from "../../architectures/config";
 import { tally, type PeftCount } from "../count";
 import { adaptersPerBlock, type AdapterConfig } from "./config";
 

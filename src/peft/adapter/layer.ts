@@ -4,8 +4,8 @@ import * as ag from "../../autograd/tensor";
 import { Tensor } from "../../autograd/tensor";
 import { Matrix, ShapeError, formatShape } from "../../tensor/matrix";
 import type { Rng } from "../../tensor/random";
-import type { ModelConfig } from "../../models/config";
-import type { ModelAdaptation, SublayerSite } from "../../model/adaptation";
+import type { ModelConfig } from "../../architectures/config";
+import type { ModelAdaptation, SublayerSite } from "../../transformer/adaptation";
 import { validateAdapterConfig, type AdapterConfig, type AdapterPlacement } from "./config";
 
 export type AdapterActivation = "relu" | "gelu";
@@ -153,7 +153,7 @@ export class BottleneckAdapters implements PeftModel<AdapterConfig> {
     return scalarCount(this.parameters());
   }
 
-  /** Hooks for src/model's Transformer: each sub-layer output passes through its adapter before the residual sum. */
+  /** Hooks for src/transformer's Transformer: each sub-layer output passes through its adapter before the residual sum. */
   adaptation(): ModelAdaptation {
     return {
       block: (layer) => ({ sublayerOutput: (site, h) => this.adapter(layer, site)?.forward(h) }),

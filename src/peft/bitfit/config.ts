@@ -1,5 +1,5 @@
 /** BitFit: train the bias vectors only; every weight matrix, embedding and norm scale stays frozen. */
-import { rejectUnknownKeys, requireBoolean, withDefaults } from "../../models/fields";
+import { rejectUnknownKeys, requireBoolean, withDefaults } from "../../architectures/fields";
 
 export interface BitFitConfig {
   /** Also train the LayerNorm biases (β). The BitFit paper trains "all bias terms", and so does PEFT's bias="all". */

@@ -2,8 +2,8 @@
  * BitFit's trainable parameters: every bias vector of the model (linear layers, pooler, and LayerNorm β unless
  * excluded). Nothing is added. RMSNorm has no bias, so a bias-free model such as LLaMA has nothing to train.
  */
-import type { ModelConfig } from "../../models/config";
-import { paramTensors, tensorCount } from "../../models/params";
+import type { ModelConfig } from "../../architectures/config";
+import { paramTensors, tensorCount } from "../../architectures/params";
 import { product, tally, type PeftCount } from "../count";
 import type { BitFitConfig } from "./config";
 

@@ -1,5 +1,5 @@
 /** Full fine-tuning: every parameter of the model trains; there is nothing to configure. */
-import { rejectUnknownKeys } from "../../models/fields";
+import { rejectUnknownKeys } from "../../architectures/fields";
 
 export type FullConfig = Record<string, never>;
 

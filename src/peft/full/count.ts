@@ -1,6 +1,6 @@
 /** Full fine-tuning trains the whole base model: one term per component group, nothing added. */
-import type { ModelConfig } from "../../models/config";
-import { countModelParams, COMPONENT_GROUPS } from "../../models/params";
+import type { ModelConfig } from "../../architectures/config";
+import { countModelParams, COMPONENT_GROUPS } from "../../architectures/params";
 import { tally, type PeftCount } from "../count";
 import type { FullConfig } from "./config";
 

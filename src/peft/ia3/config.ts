@@ -3,8 +3,8 @@
  * hidden activation — counted as Hugging Face PEFT's IA3 layers are built (peft/tuners/ia3/layer.py): a vector of
  * the output size for an attention projection, and of the INPUT size for a "feed-forward" module.
  */
-import type { ModelConfig } from "../../models/config";
-import { rejectUnknownKeys, requireSubset, withDefaults } from "../../models/fields";
+import type { ModelConfig } from "../../architectures/config";
+import { rejectUnknownKeys, requireSubset, withDefaults } from "../../architectures/fields";
 
 /**
  * "q", "k", "v": h·d_k each (one vector per head of d_k in sheet 4's formulation — the same count);

@@ -1,5 +1,5 @@
 /** (IA)³ parameters: one scaling vector per target per block (sizes in ./config.ts). */
-import type { ModelConfig } from "../../models/config";
+import type { ModelConfig } from "../../architectures/config";
 import { product, tally, type PeftCount } from "../count";
 import type { Ia3Config } from "./config";
 import { ia3VectorSize } from "./layer";

@@ -3,10 +3,10 @@ import { scalarCount } from "../../autograd/layers";
 import * as ag from "../../autograd/tensor";
 import { Tensor } from "../../autograd/tensor";
 import { Matrix, ShapeError, formatShape } from "../../tensor/matrix";
-import { attentionWidth, type ModelConfig } from "../../models/config";
-import type { ModelAdaptation } from "../../model/adaptation";
-import type { LinearSite } from "../../model/config";
-import { linearName, type Weights } from "../../model/weights";
+import { attentionWidth, type ModelConfig } from "../../architectures/config";
+import type { ModelAdaptation } from "../../transformer/adaptation";
+import type { LinearSite } from "../../transformer/config";
+import { linearName, type Weights } from "../../transformer/weights";
 import { validateIa3Config, type Ia3Config, type Ia3Target } from "./config";
 
 /** Sizes an IA3 model needs; the Q/K/V width is nHeads·dHead when dHead is given, else d_model. */
@@ -79,7 +79,7 @@ export class Ia3Block {
   }
 }
 
-/** The linear site of src/model's Transformer that holds each target's vector after merging. */
+/** The linear site of src/transformer's Transformer that holds each target's vector after merging. */
 const MODEL_SITE: Partial<Record<Ia3Target, LinearSite>> = { q: "q", k: "k", v: "v", o: "o", ff: "down" };
 
 /** IA3 on every block of a model. */
@@ -112,7 +112,7 @@ export class Ia3 implements PeftModel<Ia3Config> {
     }
   }
 
-  /** For src/model's Transformer: k, v and ff through its rescale hook, q and o through its linear hook. */
+  /** For src/transformer's Transformer: k, v and ff through its rescale hook, q and o through its linear hook. */
   adaptation(): ModelAdaptation {
     this.checkModelTargets("adaptation");
     const has = (t: Ia3Target) => this.config.targets.includes(t);
@@ -132,7 +132,7 @@ export class Ia3 implements PeftModel<Ia3Config> {
     };
   }
 
-  /** src/model weights with every vector folded in (returns new matrices; the plain Transformer on them equals the adapted one). */
+  /** src/transformer weights with every vector folded in (returns new matrices; the plain Transformer on them equals the adapted one). */
   merge(weights: Weights): Weights {
     this.checkModelTargets("merge");
     const out: Weights = { ...weights };

@@ -2,8 +2,8 @@
  * LLaMA-Adapter (PEFT's adaption prompt): in each of the top `layers` blocks, `length` learned prompt vectors of
  * size d_model that the block's attention also attends to, scaled by a zero-initialised gate.
  */
-import type { ModelConfig } from "../../models/config";
-import { rejectUnknownKeys, requirePositiveInt, withDefaults } from "../../models/fields";
+import type { ModelConfig } from "../../architectures/config";
+import { rejectUnknownKeys, requirePositiveInt, withDefaults } from "../../architectures/fields";
 
 export interface LlamaAdapterConfig {
   /** PEFT's adapter_len. */

@@ -2,7 +2,7 @@
  * LLaMA-Adapter, counted as PEFT's AdaptedAttention (peft/tuners/adaption_prompt/layer.py) builds it: per adapted
  * layer an adaption_prompt of 1 × length × d_model and one scalar adaption_gate.
  */
-import type { ModelConfig } from "../../models/config";
+import type { ModelConfig } from "../../architectures/config";
 import { product, tally, type PeftCount } from "../count";
 import type { LlamaAdapterConfig } from "./config";
 

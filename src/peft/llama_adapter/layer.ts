@@ -4,8 +4,8 @@ import * as ag from "../../autograd/tensor";
 import { Tensor } from "../../autograd/tensor";
 import { Matrix, ShapeError, formatShape } from "../../tensor/matrix";
 import type { Rng } from "../../tensor/random";
-import type { ModelConfig } from "../../models/config";
-import type { ModelAdaptation } from "../../model/adaptation";
+import type { ModelConfig } from "../../architectures/config";
+import type { ModelAdaptation } from "../../transformer/adaptation";
 import { validateLlamaAdapterConfig, type LlamaAdapterConfig } from "./config";
 
 /** The block's frozen key and value projections (with their biases, if any), applied to the adaption prompt. */
@@ -107,7 +107,7 @@ export class LlamaAdapter implements PeftModel<LlamaAdapterConfig> {
     return scalarCount(this.parameters());
   }
 
-  /** For src/model's Transformer: the gated prompt attention joins the heads' output in the adapted blocks. */
+  /** For src/transformer's Transformer: the gated prompt attention joins the heads' output in the adapted blocks. */
   adaptation(): ModelAdaptation {
     return {
       block: (layer) => {

@@ -3,7 +3,7 @@ import { Tensor } from "../../autograd/tensor";
 import { Matrix, ShapeError, formatShape } from "../../tensor/matrix";
 import { causalMask } from "../../tensor/ops";
 import type { Rng } from "../../tensor/random";
-import type { LinearSite } from "../../model/config";
+import type { LinearSite } from "../../transformer/config";
 import { asTensor, LoraLinear, type LoraInit, type LoraWeights } from "./layer";
 
 export type AttentionProjection = Extract<LinearSite, "q" | "k" | "v" | "o">;

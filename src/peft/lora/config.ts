@@ -1,9 +1,9 @@
 /** LoRA: W + (α/r)·A B on chosen block matrices, A: d_in × r, B: r × d_out (row-vector convention). */
-import type { ModelConfig } from "../../models/config";
+import type { ModelConfig } from "../../architectures/config";
 import {
   rejectUnknownKeys, requireOneOf, requirePositiveInt, requirePositiveNumber, requireSubset, withDefaults,
-} from "../../models/fields";
-import { BLOCK_LINEARS, type BlockLinear } from "../../models/params";
+} from "../../architectures/fields";
+import { BLOCK_LINEARS, type BlockLinear } from "../../architectures/params";
 
 /** q, k, v, o; "qkv" is the fused Q|K|V matrix (GPT-2 `c_attn`, BLOOM `query_key_value`); gate, up, down the FFN. */
 export type LoraTarget = BlockLinear;

@@ -3,8 +3,8 @@
  * r·(d_in + d_out) per matrix per block — or per head slice with granularity "per-head" — plus the biases the
  * `bias` option makes trainable.
  */
-import type { ModelConfig } from "../../models/config";
-import { blockLinearShape, type BlockLinear } from "../../models/params";
+import type { ModelConfig } from "../../architectures/config";
+import { blockLinearShape, type BlockLinear } from "../../architectures/params";
 import { countBitFit } from "../bitfit/count";
 import { product, tally, type CountTerm, type PeftCount } from "../count";
 import type { LoraConfig } from "./config";

@@ -1,15 +1,15 @@
 import * as ag from "../../autograd/tensor";
 import type { Tensor } from "../../autograd/tensor";
-import type { ModelAdaptation } from "../../model/adaptation";
-import { LINEAR_SITES, type LinearSite, type TransformerConfig } from "../../model/config";
-import { linearName, linearShape, type Weights } from "../../model/weights";
+import type { ModelAdaptation } from "../../transformer/adaptation";
+import { LINEAR_SITES, type LinearSite, type TransformerConfig } from "../../transformer/config";
+import { linearName, linearShape, type Weights } from "../../transformer/weights";
 import type { Rng } from "../../tensor/random";
 import type { PeftModel } from "../definition";
 import { validateLoraConfig, type LoraConfig } from "./config";
 import { LoraAdapter, type LoraInit } from "./layer";
 
 /**
- * LoRA on every block of src/model's Transformer: one adapter (A: d_in × r, B: r × d_out) per target linear site
+ * LoRA on every block of src/transformer's Transformer: one adapter (A: d_in × r, B: r × d_out) per target linear site
  * per block, added through the model's linear hook, x W + b + s·x A B. The peft-lab Transformer has separate
  * q, k, v (no fused "qkv", no gate), adapts whole matrices, and leaves every bias frozen.
  */

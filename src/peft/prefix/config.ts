@@ -3,8 +3,8 @@
  * produced by PEFT's PrefixEncoder MLP (embedding P × d → Linear(d, hidden) → tanh → Linear(hidden, 2·L·d)), whose
  * parameters are what trains.
  */
-import type { ModelConfig } from "../../models/config";
-import { rejectUnknownKeys, requireBoolean, requirePositiveInt, withDefaults } from "../../models/fields";
+import type { ModelConfig } from "../../architectures/config";
+import { rejectUnknownKeys, requireBoolean, requirePositiveInt, withDefaults } from "../../architectures/fields";
 
 export interface PrefixTuningConfig {
   /** P, the prefix length; PEFT's num_virtual_tokens. */

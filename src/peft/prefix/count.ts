@@ -3,7 +3,7 @@
  * without projection one P × 2·L·(h·d_k) table; with projection an embedding P × d, Linear(d, H) and
  * Linear(H, 2·L·(h·d_k)), both with biases. Keys and values are h·d_k wide (= d_model in every preset).
  */
-import { attentionWidth, type ModelConfig } from "../../models/config";
+import { attentionWidth, type ModelConfig } from "../../architectures/config";
 import { product, tally, type CountTerm, type PeftCount } from "../count";
 import type { PrefixTuningConfig } from "./config";
 

@@ -3,8 +3,8 @@ import * as ag from "../../autograd/tensor";
 import { Tensor } from "../../autograd/tensor";
 import { Matrix, ShapeError, formatShape } from "../../tensor/matrix";
 import type { Rng } from "../../tensor/random";
-import { attentionWidth, type ModelConfig } from "../../models/config";
-import type { ModelAdaptation } from "../../model/adaptation";
+import { attentionWidth, type ModelConfig } from "../../architectures/config";
+import type { ModelAdaptation } from "../../transformer/adaptation";
 import type { AttentionPrefix } from "../../nn/attention";
 import type { PeftModel } from "../definition";
 import { validatePrefixTuningConfig, type PrefixTuningConfig } from "./config";
@@ -144,7 +144,7 @@ export class PrefixTuning implements PeftModel<PrefixTuningConfig> {
     return scalarCount(this.parameters());
   }
 
-  /** For src/model's Transformer: block ℓ's attention gets layer ℓ's prefix. */
+  /** For src/transformer's Transformer: block ℓ's attention gets layer ℓ's prefix. */
   adaptation(): ModelAdaptation {
     return { block: (layer) => ({ prefix: () => this.layerPrefix(layer) }), parameters: () => this.parameters() };
   }

@@ -1,5 +1,5 @@
 /** Soft prompt tuning: P trainable vectors of size d_model prepended to the input embeddings. */
-import { rejectUnknownKeys, requirePositiveInt, withDefaults } from "../../models/fields";
+import { rejectUnknownKeys, requirePositiveInt, withDefaults } from "../../architectures/fields";
 
 export interface PromptTuningConfig {
   /** P, the number of soft (virtual) tokens; PEFT's num_virtual_tokens. */

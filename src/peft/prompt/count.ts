@@ -1,5 +1,5 @@
 /** Soft prompts: a P × d_model embedding table (PEFT's PromptEmbedding), the only trainable tensor. */
-import type { ModelConfig } from "../../models/config";
+import type { ModelConfig } from "../../architectures/config";
 import { product, tally, type PeftCount } from "../count";
 import type { PromptTuningConfig } from "./config";
 

@@ -2,8 +2,8 @@ import * as ag from "../../autograd/tensor";
 import { Tensor } from "../../autograd/tensor";
 import { Matrix, ShapeError, formatShape } from "../../tensor/matrix";
 import type { Rng } from "../../tensor/random";
-import type { ModelAdaptation } from "../../model/adaptation";
-import type { ModelConfig } from "../../models/config";
+import type { ModelAdaptation } from "../../transformer/adaptation";
+import type { ModelConfig } from "../../architectures/config";
 import type { PeftModel } from "../definition";
 import { validatePromptTuningConfig, type PromptTuningConfig } from "./config";
 
@@ -144,7 +144,7 @@ export class SoftPrompt implements PeftModel<PromptTuningConfig> {
     return this.prompt.value.size;
   }
 
-  /** For src/model's Transformer, which prepends the rows to every sequence's token embeddings. */
+  /** For src/transformer's Transformer, which prepends the rows to every sequence's token embeddings. */
   adaptation(): ModelAdaptation {
     return { prompt: () => this.prompt, parameters: () => this.parameters() };
   }

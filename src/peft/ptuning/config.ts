@@ -2,8 +2,8 @@
  * P-tuning: P virtual-token embeddings passed through a trainable prompt encoder (Hugging Face PEFT's
  * PromptEncoder): a three-layer MLP, or a bidirectional LSTM followed by a two-layer MLP.
  */
-import type { ModelConfig } from "../../models/config";
-import { rejectUnknownKeys, requireOneOf, requirePositiveInt, withDefaults } from "../../models/fields";
+import type { ModelConfig } from "../../architectures/config";
+import { rejectUnknownKeys, requireOneOf, requirePositiveInt, withDefaults } from "../../architectures/fields";
 
 export type PTuningEncoder = "mlp" | "lstm";
 export const PTUNING_ENCODERS: readonly PTuningEncoder[] = ["mlp", "lstm"];

@@ -5,7 +5,7 @@
  *   LSTM: torch.nn.LSTM(d, H, layers, bidirectional) — per direction and layer 4H·(input + H) weights and two 4H
  *   biases (bias_ih, bias_hh), input = d for the first layer and 2H after it — then Linear(2H, 2H), Linear(2H, d).
  */
-import type { ModelConfig } from "../../models/config";
+import type { ModelConfig } from "../../architectures/config";
 import { product, tally, type CountTerm, type PeftCount } from "../count";
 import type { PTuningConfig } from "./config";
 

@@ -4,8 +4,8 @@ import * as ag from "../../autograd/tensor";
 import { Tensor } from "../../autograd/tensor";
 import { ShapeError, formatShape } from "../../tensor/matrix";
 import type { Rng } from "../../tensor/random";
-import type { ModelAdaptation } from "../../model/adaptation";
-import type { ModelConfig } from "../../models/config";
+import type { ModelAdaptation } from "../../transformer/adaptation";
+import type { ModelConfig } from "../../architectures/config";
 import type { PeftModel } from "../definition";
 import { SoftPrompt } from "../prompt/layer";
 import { validatePTuningConfig, type PTuningConfig } from "./config";
@@ -86,7 +86,7 @@ export class PromptEncoder implements PeftModel<PTuningConfig> {
     return scalarCount(this.parameters());
   }
 
-  /** For src/model's Transformer: the encoded tokens are prepended to every sequence (computed once per forward). */
+  /** For src/transformer's Transformer: the encoded tokens are prepended to every sequence (computed once per forward). */
   adaptation(): ModelAdaptation {
     return { prompt: () => this.forward(), parameters: () => this.parameters() };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { modelPreset } from "../../../src/models";
+import { modelPreset } from "../../../src/architectures";
 import { adapterConfig } from "../../../src/peft/adapter/config";
 import { countAdapter } from "../../../src/peft/adapter/count";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { modelPreset } from "../../../src/models";
+import { modelPreset } from "../../../src/architectures";
 import { bitFitConfig } from "../../../src/peft/bitfit/config";
 import { countBitFit } from "../../../src/peft/bitfit/count";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { modelPreset } from "../../../src/models";
+import { modelPreset } from "../../../src/architectures";
 import { fullConfig } from "../../../src/peft/full/config";
 import { countFull } from "../../../src/peft/full/count";
 

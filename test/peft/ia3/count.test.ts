@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { modelPreset } from "../../../src/models";
+import { modelPreset } from "../../../src/architectures";
 import { ia3Config } from "../../../src/peft/ia3/config";
 import { countIa3 } from "../../../src/peft/ia3/count";
 

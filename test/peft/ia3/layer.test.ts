@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { leafGradientErrors } from "../../../src/autograd/gradcheck";
 import * as ag from "../../../src/autograd/tensor";
 import { Tensor } from "../../../src/autograd/tensor";
-import { causalAttention } from "../../../src/model/attention";
-import { Transformer } from "../../../src/model/transformer";
-import { initWeights, withClassifierHead } from "../../../src/model/weights";
-import { customModel } from "../../../src/models/config";
+import { causalAttention } from "../../../src/transformer/attention";
+import { Transformer } from "../../../src/transformer/transformer";
+import { initWeights, withClassifierHead } from "../../../src/transformer/weights";
+import { customModel } from "../../../src/architectures/config";
 import { multiHeadAttention } from "../../../src/nn/attention";
 import { ia3Config, type Ia3Target } from "../../../src/peft/ia3/config";
 import { countIa3 } from "../../../src/peft/ia3/count";
@@ -98,7 +98,7 @@ describe("IA3: learned rescaling vectors l_k, l_v, l_ff", () => {
   }
 });
 
-describe("IA3 on src/model's Transformer", () => {
+describe("IA3 on src/transformer's Transformer", () => {
   const config = { vocabSize: 9, dModel: 8, nHeads: 2, nLayers: 2, dFF: 12, maxLength: 6, activation: "gelu", norm: "pre" } as const;
   const rng = new Rng(5);
   const weights = withClassifierHead(initWeights(config, rng), 3, rng);

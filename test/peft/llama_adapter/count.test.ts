@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { modelPreset } from "../../../src/models";
+import { modelPreset } from "../../../src/architectures";
 import { llamaAdapterConfig } from "../../../src/peft/llama_adapter/config";
 import { countLlamaAdapter } from "../../../src/peft/llama_adapter/count";
 

@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { leafGradientErrors } from "../../../src/autograd/gradcheck";
 import * as ag from "../../../src/autograd/tensor";
 import { Tensor } from "../../../src/autograd/tensor";
-import { causalAttention } from "../../../src/model/attention";
-import { Transformer } from "../../../src/model/transformer";
-import { initWeights } from "../../../src/model/weights";
-import { customModel } from "../../../src/models/config";
+import { causalAttention } from "../../../src/transformer/attention";
+import { Transformer } from "../../../src/transformer/transformer";
+import { initWeights } from "../../../src/transformer/weights";
+import { customModel } from "../../../src/architectures/config";
 import { llamaAdapterConfig } from "../../../src/peft/llama_adapter/config";
 import { countLlamaAdapter } from "../../../src/peft/llama_adapter/count";
 import { LlamaAdapter, LlamaAdapterLayer, type PromptProjections } from "../../../src/peft/llama_adapter/layer";
@@ -75,7 +75,7 @@ describe("LlamaAdapter on the top layers of a model", () => {
     expect(() => new LlamaAdapter(model, { length: 3, layers: 6 }, new Rng(1))).toThrow(/6 adapted layers but the model has 5/);
   });
 
-  it("attached to src/model's Transformer: the same outputs at initialisation, then only the gates get gradients", () => {
+  it("attached to src/transformer's Transformer: the same outputs at initialisation, then only the gates get gradients", () => {
     const config = { vocabSize: 9, dModel: 8, nHeads: 2, nLayers: 3, dFF: 12, maxLength: 6, activation: "gelu", norm: "pre" } as const;
     const weights = initWeights(config, new Rng(3));
     const batch = [[1, 2, 3, 4], [5, 6, 7]];

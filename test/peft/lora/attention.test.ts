@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { leafGradientErrors } from "../../../src/autograd/gradcheck";
 import * as ag from "../../../src/autograd/tensor";
 import { Tensor } from "../../../src/autograd/tensor";
-import { customModel } from "../../../src/models/config";
+import { customModel } from "../../../src/architectures/config";
 import { multiHeadAttention } from "../../../src/nn/attention";
 import { LoraMultiHeadAttention, type AttentionProjection } from "../../../src/peft/lora/attention";
 import { countLora } from "../../../src/peft/lora/count";

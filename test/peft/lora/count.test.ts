@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { modelPreset } from "../../../src/models";
+import { modelPreset } from "../../../src/architectures";
 import { loraConfig } from "../../../src/peft/lora/config";
 import { countLora } from "../../../src/peft/lora/count";
 

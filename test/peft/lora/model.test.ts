@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { leafGradientErrors } from "../../../src/autograd/gradcheck";
 import * as ag from "../../../src/autograd/tensor";
-import { toModelConfig, type TransformerConfig } from "../../../src/model/config";
-import { Transformer } from "../../../src/model/transformer";
-import { initWeights, withClassifierHead } from "../../../src/model/weights";
+import { toModelConfig, type TransformerConfig } from "../../../src/transformer/config";
+import { Transformer } from "../../../src/transformer/transformer";
+import { initWeights, withClassifierHead } from "../../../src/transformer/weights";
 import type { LoraConfig } from "../../../src/peft/lora/config";
 import { countLora } from "../../../src/peft/lora/count";
 import { LoraModel } from "../../../src/peft/lora/model";
@@ -32,7 +32,7 @@ function trained(targets: LoraConfig["targets"], seed: number): LoraModel {
   return method;
 }
 
-describe("LoraModel on src/model's Transformer", () => {
+describe("LoraModel on src/transformer's Transformer", () => {
   it("has as many trainable scalars as the LoRA count module says", () => {
     for (const targets of [["q", "v"], ["q", "k", "v", "o", "up", "down"]] as LoraConfig["targets"][]) {
       for (const r of [1, 4]) {

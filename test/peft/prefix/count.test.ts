@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { modelPreset } from "../../../src/models";
+import { modelPreset } from "../../../src/architectures";
 import { prefixTuningConfig } from "../../../src/peft/prefix/config";
 import { countPrefixTuning } from "../../../src/peft/prefix/count";
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { leafGradientErrors } from "../../../src/autograd/gradcheck";
 import * as ag from "../../../src/autograd/tensor";
 import { Tensor } from "../../../src/autograd/tensor";
-import { causalAttention } from "../../../src/model/attention";
-import { customModel } from "../../../src/models/config";
+import { causalAttention } from "../../../src/transformer/attention";
+import { customModel } from "../../../src/architectures/config";
 import { multiHeadAttention } from "../../../src/nn/attention";
 import { prefixTuningConfig } from "../../../src/peft/prefix/config";
 import { countPrefixTuning } from "../../../src/peft/prefix/count";
@@ -81,7 +81,7 @@ describe("PrefixTuning: per-layer key and value prefixes", () => {
     });
   }
 
-  it("per-head prefixes in src/nn's attention give what src/model's attention gives with the P × d prefix", () => {
+  it("per-head prefixes in src/nn's attention give what src/transformer's attention gives with the P × d prefix", () => {
     const rng = new Rng(5);
     const prefix = new PrefixTuning(dims, { length: 2, projection: false, hidden: 4 }, rng);
     const x = rng.normalMatrix(3, 4);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { modelPreset } from "../../../src/models";
+import { modelPreset } from "../../../src/architectures";
 import { promptTuningConfig } from "../../../src/peft/prompt/config";
 import { countPromptTuning } from "../../../src/peft/prompt/count";
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { leafGradientErrors } from "../../../src/autograd/gradcheck";
 import * as ag from "../../../src/autograd/tensor";
 import { Tensor } from "../../../src/autograd/tensor";
-import { customModel } from "../../../src/models/config";
+import { customModel } from "../../../src/architectures/config";
 import { promptTuningConfig } from "../../../src/peft/prompt/config";
 import { countPromptTuning } from "../../../src/peft/prompt/count";
 import { initPromptValues, promptSimilarity, rankSourcePrompts, SoftPrompt, transferPrompt } from "../../../src/peft/prompt/layer";

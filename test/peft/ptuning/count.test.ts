@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { customModel, modelPreset } from "../../../src/models";
+import { customModel, modelPreset } from "../../../src/architectures";
 import { pTuningConfig } from "../../../src/peft/ptuning/config";
 import { countPTuning } from "../../../src/peft/ptuning/count";
 

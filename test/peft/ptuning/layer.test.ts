@@ -3,7 +3,7 @@ import { leafGradientErrors } from "../../../src/autograd/gradcheck";
 import { bidirectionalLstm } from "../../../src/autograd/lstm";
 import * as ag from "../../../src/autograd/tensor";
 import { Tensor } from "../../../src/autograd/tensor";
-import { customModel } from "../../../src/models/config";
+import { customModel } from "../../../src/architectures/config";
 import { pTuningConfig } from "../../../src/peft/ptuning/config";
 import { countPTuning } from "../../../src/peft/ptuning/count";
 import { PromptEncoder } from "../../../src/peft/ptuning/layer";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countModelParams, customModel, MODEL_PRESETS, modelPreset, presetNames, validateModelConfig } from "../../src/models";
+import { countModelParams, customModel, MODEL_PRESETS, modelPreset, presetNames, validateModelConfig } from "../../src/architectures";
 
 // Published totals: Hugging Face transformers `model.num_parameters()` of the class each preset names
 // (BertModel, RobertaModel, GPT2Model, LlamaForCausalLM, BloomForCausalLM), as listed in the issue-2 brief;

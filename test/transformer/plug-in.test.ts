@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import * as ag from "../../src/autograd/tensor";
 import { gradientError, numericalGradient } from "../../src/autograd/gradcheck";
-import type { TransformerConfig } from "../../src/model/config";
-import { replaceLinear, type LinearModule, type LinearSlot } from "../../src/model/plug-in";
-import { Transformer } from "../../src/model/transformer";
-import { initWeights, withClassifierHead } from "../../src/model/weights";
+import type { TransformerConfig } from "../../src/transformer/config";
+import { replaceLinear, type LinearModule, type LinearSlot } from "../../src/transformer/plug-in";
+import { Transformer } from "../../src/transformer/transformer";
+import { initWeights, withClassifierHead } from "../../src/transformer/weights";
 import { Matrix } from "../../src/tensor/matrix";
 import { Rng } from "../../src/tensor/random";
 import { AdamW } from "../../src/train/optim";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as ag from "../../src/autograd/tensor";
 import { Tensor } from "../../src/autograd/tensor";
 import { gradientError, numericalGradient } from "../../src/autograd/gradcheck";
-import { causalAttention } from "../../src/model/attention";
+import { causalAttention } from "../../src/transformer/attention";
 import { multiHeadAttention } from "../../src/nn/attention";
 import { Matrix } from "../../src/tensor/matrix";
 import { Rng } from "../../src/tensor/random";

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { fromCheckpoint, toCheckpoint, weightsHash } from "../../src/model/checkpoint";
-import type { TransformerConfig } from "../../src/model/config";
-import { initWeights, weightShapes } from "../../src/model/weights";
+import { fromCheckpoint, toCheckpoint, weightsHash } from "../../src/transformer/checkpoint";
+import type { TransformerConfig } from "../../src/transformer/config";
+import { initWeights, weightShapes } from "../../src/transformer/weights";
 import { Rng } from "../../src/tensor/random";
 
 const config: TransformerConfig = { vocabSize: 5, dModel: 4, nHeads: 2, nLayers: 1, dFF: 6, maxLength: 3, activation: "relu", norm: "pre" };

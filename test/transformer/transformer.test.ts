@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import * as ag from "../../src/autograd/tensor";
 import { Tensor } from "../../src/autograd/tensor";
 import { gradientError, numericalGradient } from "../../src/autograd/gradcheck";
-import { countModelParams } from "../../src/models/params";
-import type { ModelAdaptation } from "../../src/model/adaptation";
-import { toModelConfig, type TransformerConfig } from "../../src/model/config";
-import { Transformer } from "../../src/model/transformer";
-import { initWeights, weightShapes, withClassifierHead, type Weights } from "../../src/model/weights";
+import { countModelParams } from "../../src/architectures/params";
+import type { ModelAdaptation } from "../../src/transformer/adaptation";
+import { toModelConfig, type TransformerConfig } from "../../src/transformer/config";
+import { Transformer } from "../../src/transformer/transformer";
+import { initWeights, weightShapes, withClassifierHead, type Weights } from "../../src/transformer/weights";
 import { Matrix } from "../../src/tensor/matrix";
 import { Rng } from "../../src/tensor/random";
 
@@ -177,7 +177,7 @@ describe("Transformer adaptation hooks", () => {
 });
 
 describe("weights", () => {
-  it("count the same as the src/models parameter count of the equivalent ModelConfig", () => {
+  it("count the same as the src/architectures parameter count of the equivalent ModelConfig", () => {
     for (const norm of ["pre", "post"] as const) {
       const config = { ...base, norm };
       const scalars = weightShapes(config).reduce((n, [, rows, cols]) => n + rows * cols, 0);

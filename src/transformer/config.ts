@@ -1,5 +1,5 @@
-import { validateModelConfig, type ModelConfig } from "../models/config";
-import type { BlockLinear } from "../models/params";
+import { validateModelConfig, type ModelConfig } from "../architectures/config";
+import type { BlockLinear } from "../architectures/params";
 
 /** A small decoder-only transformer (row-vector convention: activations are seq × d, a layer computes x W + b). */
 export interface TransformerConfig {
@@ -28,7 +28,7 @@ export function validateTransformerConfig(config: TransformerConfig): void {
 }
 
 /**
- * The same architecture as a src/models ModelConfig, so that the PEFT count modules (which take a ModelConfig)
+ * The same architecture as a src/architectures ModelConfig, so that the PEFT count modules (which take a ModelConfig)
  * count this model: GPT-2-like (biases everywhere, LayerNorm, tied LM head, no pooler), final norm with pre-LN.
  */
 export function toModelConfig(config: TransformerConfig, name = "review-lm"): ModelConfig {
