@@ -59,7 +59,10 @@ interface NumpyRun {
 
 /** numpy's timings, or the reason there are none. */
 function numpy(threads?: number): NumpyRun | string {
-  const env = threads === undefined ? process.env : { ...process.env, OPENBLAS_NUM_THREADS: `${threads}`, OMP_NUM_THREADS: `${threads}`, MKL_NUM_THREADS: `${threads}` };
+  const env =
+    threads === undefined
+      ? process.env
+      : { ...process.env, OPENBLAS_NUM_THREADS: `${threads}`, OMP_NUM_THREADS: `${threads}`, MKL_NUM_THREADS: `${threads}` };
   const reasons: string[] = [];
   for (const python of PYTHONS) {
     const run = spawnSync(python, ["-c", NUMPY_SCRIPT, ...SIZES.map(String)], { env, encoding: "utf8", timeout: 300_000 });
@@ -98,7 +101,9 @@ export async function run(): Promise<Section[]> {
   if (typeof numpyDefault === "string") {
     notes.push(`numpy skipped: ${numpyDefault}`);
   } else {
-    notes.push(`numpy ${numpyDefault.version}, BLAS ${numpyDefault.blas.join(", ") || "unknown"}; 'numpy' uses its default threads, 'numpy 1t' OPENBLAS/OMP/MKL_NUM_THREADS=1.`);
+    notes.push(
+      `numpy ${numpyDefault.version}, BLAS ${numpyDefault.blas.join(", ") || "unknown"}; 'numpy' uses its default threads, 'numpy 1t' OPENBLAS/OMP/MKL_NUM_THREADS=1.`,
+    );
   }
 
   // The products the autograd backward of Y = X·W needs, with and without building the transpose.

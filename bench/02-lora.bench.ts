@@ -44,8 +44,15 @@ export async function run(): Promise<Section[]> {
     });
     const shape = `${tokens}×${d}, r ${rank}`;
     return [
-      [label, shape, "autograd (LoraLinear)", fixed(1 / autograd.median, 0), fixed(autograd.median * 1e3, 3), fixed((tokens / autograd.median) / 1e3, 0)],
-      [label, shape, "by hand (loraBackward)", fixed(1 / byHand.median, 0), fixed(byHand.median * 1e3, 3), fixed((tokens / byHand.median) / 1e3, 0)],
+      [
+        label,
+        shape,
+        "autograd (LoraLinear)",
+        fixed(1 / autograd.median, 0),
+        fixed(autograd.median * 1e3, 3),
+        fixed(tokens / autograd.median / 1e3, 0),
+      ],
+      [label, shape, "by hand (loraBackward)", fixed(1 / byHand.median, 0), fixed(byHand.median * 1e3, 3), fixed(tokens / byHand.median / 1e3, 0)],
     ];
   });
   return [

@@ -29,7 +29,9 @@ export async function run(): Promise<Section[]> {
       title: `fine-tuning throughput (${settings.trainSize} reviews × ${settings.epochs} epochs, batch ${settings.batchSize}, seed ${SEED})`,
       columns: ["method", "trainable", "train s", "tokens/s", "steps/s"],
       rows,
-      notes: [`${tokens} training tokens and ${steps} AdamW steps per run; median of ${REPEATS} identical runs after one warm-up run, on one thread.`],
+      notes: [
+        `${tokens} training tokens and ${steps} AdamW steps per run; median of ${REPEATS} identical runs after one warm-up run, on one thread.`,
+      ],
     },
   ];
 }

@@ -24,7 +24,9 @@ export async function run(): Promise<Section[]> {
         title: "mini-project sweep (peft-lab experiment rank-sweep)",
         columns: ["methods", "sweep s", "process s", `target ${TARGET_SECONDS} s`],
         rows: [[table.length, fixed(totalSeconds, 1), fixed(wall, 1), wall <= TARGET_SECONDS ? "met" : "missed"]],
-        notes: ["sweep s = the CLI's own total (fine-tuning, evaluation, summary); process s adds start-up, loading the checkpoint and writing the report."],
+        notes: [
+          "sweep s = the CLI's own total (fine-tuning, evaluation, summary); process s adds start-up, loading the checkpoint and writing the report.",
+        ],
       },
     ];
   } finally {

@@ -22,7 +22,10 @@ const STUDENTS = 6;
 const ROUNDS = 3;
 
 function jupyterMissing(): string | undefined {
-  const r = spawnSync("jupyter", ["kernelspec", "list", "--json"], { encoding: "utf8", env: { ...process.env, JUPYTER_PATH: projectJupyterPath(undefined, process.env.JUPYTER_PATH) } });
+  const r = spawnSync("jupyter", ["kernelspec", "list", "--json"], {
+    encoding: "utf8",
+    env: { ...process.env, JUPYTER_PATH: projectJupyterPath(undefined, process.env.JUPYTER_PATH) },
+  });
   if (r.error || r.status !== 0) return "jupyter is not installed";
   return r.stdout.includes('"tslab"') ? undefined : "the tslab kernel is not registered";
 }
@@ -34,7 +37,13 @@ function jupyterMissing(): string | undefined {
 function nbconvertCommand(): [string, string[]] {
   const jupyter = spawnSync("sh", ["-c", "command -v jupyter"], { encoding: "utf8" }).stdout.trim();
   const shebang = jupyter ? fs.readFileSync(jupyter, "utf8").split("\n")[0] : "";
-  const python = shebang.startsWith("#!") ? shebang.slice(2).replace(/^\/usr\/bin\/env\s+/, "").trim().split(/\s+/)[0] : "python3";
+  const python = shebang.startsWith("#!")
+    ? shebang
+        .slice(2)
+        .replace(/^\/usr\/bin\/env\s+/, "")
+        .trim()
+        .split(/\s+/)[0]
+    : "python3";
   return [python, ["-m", "nbconvert"]];
 }
 
@@ -106,7 +115,9 @@ export async function run(): Promise<Section[]> {
     const nbconvert = async (): Promise<Sample> => {
       const whole = await seconds(() => {
         for (const file of files) {
-          const r = spawnSync(python, [...nbconvertArgs, "--to", "notebook", "--execute", "--output-dir", path.join(nbDir, "out"), file], { encoding: "utf8" });
+          const r = spawnSync(python, [...nbconvertArgs, "--to", "notebook", "--execute", "--output-dir", path.join(nbDir, "out"), file], {
+            encoding: "utf8",
+          });
           if (r.status !== 0) failures.push(`${path.basename(file)}: ${(r.stderr ?? "").trim().split("\n").pop()}`);
         }
       });

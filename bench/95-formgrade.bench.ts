@@ -26,9 +26,25 @@ function buildGradebook(dir: string): void {
     const items: ItemResult[] = [scoredItem("auto_test", "auto", 4, [check("c", s % 2 === 0, "")])];
     for (let i = 1; i <= ITEMS; i++) {
       const answer = `Student ${s}, answer ${i}: the base stays **frozen**, $\\Delta W = BA$ with $r \\ll d$.\n\n\`\`\`typescript\nconst params = r * (dIn + dOut);\n\`\`\``;
-      items.push({ id: `why_${i}`, kind: "manual", maxPoints: MAX_POINTS, points: null, checks: [], notes: [], answer, rubric: "3 points: frozen base, low rank, the count" });
+      items.push({
+        id: `why_${i}`,
+        kind: "manual",
+        maxPoints: MAX_POINTS,
+        points: null,
+        checks: [],
+        notes: [],
+        answer,
+        rubric: "3 points: frozen base, low rank, the count",
+      });
     }
-    book.recordAttempt(run, `h${s}`, "bench", { student: `student${String(s).padStart(2, "0")}`, assignment: "sheet4", items, notes: [], ...attemptTotals(items), durationMs: 1 });
+    book.recordAttempt(run, `h${s}`, "bench", {
+      student: `student${String(s).padStart(2, "0")}`,
+      assignment: "sheet4",
+      items,
+      notes: [],
+      ...attemptTotals(items),
+      durationMs: 1,
+    });
   }
   book.close();
 }

@@ -35,7 +35,12 @@ async function main() {
     .readdirSync(__dirname)
     .filter((f) => f.endsWith(".bench.ts") && (!only || f.includes(only)))
     .sort();
-  console.log(`peft-lab bench — Node ${process.version}, ${require("node:os").availableParallelism()} cores, load average ${require("node:os").loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
+  console.log(
+    `peft-lab bench — Node ${process.version}, ${require("node:os").availableParallelism()} cores, load average ${require("node:os")
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}\n`,
+  );
   const failed = [];
   for (const file of files) {
     const started = performance.now();

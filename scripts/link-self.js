@@ -39,8 +39,17 @@ function linkSelf(dir) {
   fs.writeFileSync(stubJson, JSON.stringify(stub, null, 2) + "\n");
   for (const sub of SUBPATHS) {
     const entry = JSON.parse(fs.readFileSync(path.join(repo, sub, "package.json"), "utf8"));
-    const fromRepo = (file) => path.relative(stubDir, path.join(repo, sub, file)).split(path.sep).join("/");
-    const subStub = { private: true, description: `${MARKER}: resolves ${pkg.name}/${sub}`, main: `../${fromRepo(entry.main)}`, types: `../${fromRepo(entry.types)}` };
+    const fromRepo = (file) =>
+      path
+        .relative(stubDir, path.join(repo, sub, file))
+        .split(path.sep)
+        .join("/");
+    const subStub = {
+      private: true,
+      description: `${MARKER}: resolves ${pkg.name}/${sub}`,
+      main: `../${fromRepo(entry.main)}`,
+      types: `../${fromRepo(entry.types)}`,
+    };
     fs.mkdirSync(path.join(stubDir, sub), { recursive: true });
     fs.writeFileSync(path.join(stubDir, sub, "package.json"), JSON.stringify(subStub, null, 2) + "\n");
   }

@@ -61,11 +61,40 @@ export {
   type GlueRow,
   type Gpt3Row,
 } from "./notebook/course-tables";
-export { setDisplayBackend, displayBackend, canDisplay, showRaw, showMatrix, showTable, type DisplayHandle, type DisplayBackend } from "./notebook/display";
+export {
+  setDisplayBackend,
+  displayBackend,
+  canDisplay,
+  showRaw,
+  showMatrix,
+  showTable,
+  type DisplayHandle,
+  type DisplayBackend,
+} from "./notebook/display";
 export { escapeHtml, htmlTable, type TableValue, type TableColumn, type HtmlTableOptions } from "./notebook/html";
 export { latexMatrix, type LatexMatrixOptions } from "./notebook/latex";
-export { plotlyBundle, plotlyLoaderHtml, chartHtml, plotlyEmitted, resetPlotly, plotHtml, plot, type PlotlyTrace, type Figure } from "./notebook/plotly";
-export { progress, progressEta, progressSummary, progressText, progressHtml, type Progress, type ProgressOptions, type ProgressState, type ProgressUpdate } from "./notebook/progress";
+export {
+  plotlyBundle,
+  plotlyLoaderHtml,
+  chartHtml,
+  plotlyEmitted,
+  resetPlotly,
+  plotHtml,
+  plot,
+  type PlotlyTrace,
+  type Figure,
+} from "./notebook/plotly";
+export {
+  progress,
+  progressEta,
+  progressSummary,
+  progressText,
+  progressHtml,
+  type Progress,
+  type ProgressOptions,
+  type ProgressState,
+  type ProgressUpdate,
+} from "./notebook/progress";
 
 // Architecture configs and presets (dimensions and published totals; counting is the students' work).
 export {
@@ -84,7 +113,16 @@ export { MODEL_PRESETS, presetNames, modelPreset, type ModelPreset } from "./arc
 
 // The course transformer, with BlockAdaptation / ModelAdaptation as the plug-in point for a student's own modules.
 export { LINEAR_SITES, validateTransformerConfig, toModelConfig, type TransformerConfig, type LinearSite } from "./transformer/config";
-export { linearName, linearShape, weightShapes, initWeights, withClassifierHead, cloneWeights, checkWeights, type Weights } from "./transformer/weights";
+export {
+  linearName,
+  linearShape,
+  weightShapes,
+  initWeights,
+  withClassifierHead,
+  cloneWeights,
+  checkWeights,
+  type Weights,
+} from "./transformer/weights";
 export type { LinearWeights, RescaleSite, SublayerSite, BlockAdaptation, ModelAdaptation } from "./transformer/adaptation";
 export { Transformer, type TransformerOptions, type PackedStates } from "./transformer/transformer";
 export { CHECKPOINT_FORMAT, weightsHash, toCheckpoint, fromCheckpoint, type Checkpoint } from "./transformer/checkpoint";
@@ -109,7 +147,16 @@ export {
 
 // Trainer and optimizers.
 export { SGD, AdamW, clipGradNorm, type Optimizer, type OptimizerGroup, type SgdOptions, type AdamWOptions } from "./train/optim";
-export { train, linearSchedule, accuracy, type TrainOptions, type TrainingHistory, type TrainProgress, type StepRecord, type EpochRecord } from "./train/trainer";
+export {
+  train,
+  linearSchedule,
+  accuracy,
+  type TrainOptions,
+  type TrainingHistory,
+  type TrainProgress,
+  type StepRecord,
+  type EpochRecord,
+} from "./train/trainer";
 // Not demonstrationsPerClass: it would answer the LLM lecture's Task B (sampling demonstrations).
 export {
   promptIds,
@@ -151,7 +198,15 @@ export { mixedReviews, mixedReviewLabel, MIXED_REVIEW_CLASSES, MIXED_REVIEW_LABE
 
 // Public self-checks (expected values embedded or properties checked; no reference implementation).
 export { checkClose, checkMatrixClose, checkShape, checkEqual, checkTrue, numberRows, type CloseOptions, type MatrixLike } from "./checks/checks";
-export { parseTextTemplate, templatePlaceholderCount, numberLiteral, fillTextTemplate, textTemplateProblems, checkFollowsTemplate, type TemplatePart } from "./checks/template";
+export {
+  parseTextTemplate,
+  templatePlaceholderCount,
+  numberLiteral,
+  fillTextTemplate,
+  textTemplateProblems,
+  checkFollowsTemplate,
+  type TemplatePart,
+} from "./checks/template";
 export { CheckError, type CheckOptions } from "./checks/report";
 export { SHEET4_PEFT_CONFIG_TEMPLATE, SHEET4_PEFT_TEMPLATE, SHEET4_VOCAB, SHEET4_EMBEDDINGS, sheet4LmHead, type Sheet4Token } from "./checks/sheet4";
 export { GRADING_SEED_VARIABLE, gradingRng } from "./checks/seed";

@@ -94,12 +94,21 @@ function loraCountProbes(rng: Rng): Probe[] {
   });
   const saved = Array.from({ length: 2 }, (): Probe => {
     const [d, k, r] = [1 + rng.int(5000), 1 + rng.int(5000), 1 + rng.int(64)];
-    return { label: `parametersSaved(${d}, ${k}, ${r})`, call: "parametersSaved", args: [d, k, r], judge: (res) => sameNumber("value", res, parametersSaved(d, k, r), { tol: 0, rtol: 0 }) };
+    return {
+      label: `parametersSaved(${d}, ${k}, ${r})`,
+      call: "parametersSaved",
+      args: [d, k, r],
+      judge: (res) => sameNumber("value", res, parametersSaved(d, k, r), { tol: 0, rtol: 0 }),
+    };
   });
   // d = k even makes d·k / (d + k) = d / 2 an integer, the boundary case; the others are random. Sizes ≥ 3 (r ≥ 1), so
   // that an answer of 0 is wrong.
   const square = 2 * (2 + rng.int(400));
-  const shapes = [[square, square], [3 + rng.int(5000), 3 + rng.int(5000)], [3 + rng.int(50), 3 + rng.int(50)]];
+  const shapes = [
+    [square, square],
+    [3 + rng.int(5000), 3 + rng.int(5000)],
+    [3 + rng.int(50), 3 + rng.int(50)],
+  ];
   const breakEven = shapes.map(([d, k]): Probe => ({
     label: `breakEvenRank(${d}, ${k})`,
     call: "breakEvenRank",
@@ -126,12 +135,25 @@ function pTuningProbes(rng: Rng): Probe[] {
     const E = rng.normalMatrix(P, d);
     const vocab = 2 + rng.int(6);
     // At least one discrete token and one [P]: each part of the template must matter.
-    const template: (number | "[P]")[] = rng.shuffle([...Array.from({ length: P }, () => "[P]" as const), ...Array.from({ length: 1 + rng.int(4) }, () => rng.int(vocab))]);
+    const template: (number | "[P]")[] = rng.shuffle([
+      ...Array.from({ length: P }, () => "[P]" as const),
+      ...Array.from({ length: 1 + rng.int(4) }, () => rng.int(vocab)),
+    ]);
     const virtual = rng.normalMatrix(P, d);
     const embeddings = rng.normalMatrix(vocab, d);
     return [
-      matrixProbe(`mlpPromptEncoder(E ${shape(E)}, ${depth} layer(s), hidden ${hidden})`, "mlpPromptEncoder", [E, layers], mlpPromptEncoder(E, layers)),
-      matrixProbe(`pTuningInput([${template.join(", ")}], ${P} virtual tokens, vocabulary of ${vocab})`, "pTuningInput", [template, virtual, embeddings], pTuningInput(template, virtual, embeddings)),
+      matrixProbe(
+        `mlpPromptEncoder(E ${shape(E)}, ${depth} layer(s), hidden ${hidden})`,
+        "mlpPromptEncoder",
+        [E, layers],
+        mlpPromptEncoder(E, layers),
+      ),
+      matrixProbe(
+        `pTuningInput([${template.join(", ")}], ${P} virtual tokens, vocabulary of ${vocab})`,
+        "pTuningInput",
+        [template, virtual, embeddings],
+        pTuningInput(template, virtual, embeddings),
+      ),
     ];
   }).flat();
 }

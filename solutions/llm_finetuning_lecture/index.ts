@@ -65,7 +65,9 @@ export function demonstrationProblems(pool: readonly Example[], strategy: "rando
   }
   const labels = [...new Set(pool.map((e) => e.label))];
   const got = picked.map((i) => pool[i].label);
-  return got.length === labels.length && got.every((l, i) => l === labels[i]) ? [] : ["per-class must give one example of each label, in the order the labels first occur in the pool"];
+  return got.length === labels.length && got.every((l, i) => l === labels[i])
+    ? []
+    : ["per-class must give one example of each label, in the order the labels first occur in the pool"];
 }
 
 /**
@@ -125,7 +127,8 @@ export function mlpPromptEncoder(E: Matrix, layers: readonly Linear[]): Matrix {
  */
 export function pTuningInput(template: readonly (number | "[P]")[], virtualTokens: Matrix, embeddings: Matrix): Matrix {
   const virtual = template.filter((t) => t === "[P]").length;
-  if (virtual !== virtualTokens.rows) throw new RangeError(`pTuningInput: the template has ${virtual} [P] but there are ${virtualTokens.rows} virtual tokens`);
+  if (virtual !== virtualTokens.rows)
+    throw new RangeError(`pTuningInput: the template has ${virtual} [P] but there are ${virtualTokens.rows} virtual tokens`);
   let next = 0;
   return Matrix.vstack(template.map((t) => (t === "[P]" ? virtualTokens.row(next++) : embeddings.row(t))));
 }

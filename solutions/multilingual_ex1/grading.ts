@@ -4,7 +4,17 @@
  * go to the manual queue with the rubric from the instructor notebook.
  */
 import type { Matrix, Rng } from "../../src/instructor";
-import { check, matrixRows, probeValue, sameMatrix, sameNumber, type AssignmentSpec, type Check, type Probe, type ProbeResult } from "../../src/grader";
+import {
+  check,
+  matrixRows,
+  probeValue,
+  sameMatrix,
+  sameNumber,
+  type AssignmentSpec,
+  type Check,
+  type Probe,
+  type ProbeResult,
+} from "../../src/grader";
 import { attentionStep, computeLosses, layerOutput } from "./index";
 
 const TOLERANCE = { tol: 1e-9, rtol: 1e-9 };
@@ -22,7 +32,12 @@ function fieldChecks(result: ProbeResult, expected: Record<string, number | Matr
     if (typeof want === "number") return sameNumber(key, field, want, TOLERANCE);
     const rows = matrixRows(value[key]);
     const student: ProbeResult = typeof rows === "string" ? field : { ok: true, value: rows.map((r) => r.map(finite)) };
-    return sameMatrix(key, student, want.toArray().map((r) => r.map(finite)), TOLERANCE);
+    return sameMatrix(
+      key,
+      student,
+      want.toArray().map((r) => r.map(finite)),
+      TOLERANCE,
+    );
   });
 }
 
@@ -63,7 +78,13 @@ function layerProbes(rng: Rng): Probe[] {
   return Array.from({ length: 4 }, (_, k) => {
     const [n, d, dff] = [1 + rng.int(5), 1 + rng.int(5), 1 + rng.int(6)];
     const X = rng.normalMatrix(n, d);
-    const W = { Wq: rng.normalMatrix(d, d), Wk: rng.normalMatrix(d, d), Wv: rng.normalMatrix(d, d), W1: rng.normalMatrix(d, dff), W2: rng.normalMatrix(dff, d) };
+    const W = {
+      Wq: rng.normalMatrix(d, d),
+      Wk: rng.normalMatrix(d, d),
+      Wv: rng.normalMatrix(d, d),
+      W1: rng.normalMatrix(d, dff),
+      W2: rng.normalMatrix(dff, d),
+    };
     const causal = k % 2 === 1;
     const { Z, H, hidden, F, output } = layerOutput(X, W, causal);
     return {

@@ -39,7 +39,11 @@ export interface LayerSteps {
 
 /** §4.2 task B: H = X + Z, output = H + ReLU(H W1) W2 (no biases, no layer norm). */
 export function layerOutput(X: Matrix, W: LayerWeights, causal: boolean): LayerSteps {
-  const t = transformerLayer(X, { attention: { Wq: W.Wq, Wk: W.Wk, Wv: W.Wv }, ffn: { W1: W.W1, W2: W.W2 } }, { kind: causal ? "decoder" : "encoder" });
+  const t = transformerLayer(
+    X,
+    { attention: { Wq: W.Wq, Wk: W.Wk, Wv: W.Wv }, ffn: { W1: W.W1, W2: W.W2 } },
+    { kind: causal ? "decoder" : "encoder" },
+  );
   return { attention: t.attention.heads[0], Z: t.Z, H: t.H, hidden: t.hidden, F: t.ffnOutput, output: t.output };
 }
 

@@ -43,13 +43,23 @@ function sgdProbes(rng: Rng): Probe[] {
     const [rows, cols, lr] = [1 + rng.int(5), 1 + rng.int(5), rng.uniform(0, 1)];
     const [w, grad] = [rng.normalMatrix(rows, cols), rng.normalMatrix(rows, cols)];
     const expected = sgdStep(w, grad, lr).toArray();
-    return { label: `sgdStep(${rows}×${cols}, η ${lr.toFixed(3)})`, call: "sgdStep", args: [w, grad, lr], judge: (r) => sameMatrix("value", r, expected, CLOSE) };
+    return {
+      label: `sgdStep(${rows}×${cols}, η ${lr.toFixed(3)})`,
+      call: "sgdStep",
+      args: [w, grad, lr],
+      judge: (r) => sameMatrix("value", r, expected, CLOSE),
+    };
   });
   const gradients = Array.from({ length: 4 }, (): Probe => {
     const [n, dIn, dOut] = [1 + rng.int(6), 1 + rng.int(5), 1 + rng.int(5)];
     const [W, X, T] = [rng.normalMatrix(dIn, dOut), rng.normalMatrix(n, dIn), rng.normalMatrix(n, dOut)];
     const expected = mseGradient(W, X, T).toArray();
-    return { label: `mseGradient(W ${dIn}×${dOut}, n ${n})`, call: "mseGradient", args: [W, X, T], judge: (r) => sameMatrix("value", r, expected, CLOSE) };
+    return {
+      label: `mseGradient(W ${dIn}×${dOut}, n ${n})`,
+      call: "mseGradient",
+      args: [W, X, T],
+      judge: (r) => sameMatrix("value", r, expected, CLOSE),
+    };
   });
   return [...gradients, ...steps];
 }
@@ -58,7 +68,12 @@ function storageProbes(rng: Rng): Probe[] {
   return Array.from({ length: 4 }, () => {
     const args = [1 + rng.int(1e9), rng.int(1e7), 1 + rng.int(1000), [0.5, 1, 2, 4][rng.int(4)]] as const;
     const expected = taskStorageBytes(...args);
-    return { label: `taskStorageBytes(${args.join(", ")})`, call: "taskStorageBytes", args: [...args], judge: (r) => fieldChecks(r, expected, { tol: 0, rtol: 1e-12 }) };
+    return {
+      label: `taskStorageBytes(${args.join(", ")})`,
+      call: "taskStorageBytes",
+      args: [...args],
+      judge: (r) => fieldChecks(r, expected, { tol: 0, rtol: 1e-12 }),
+    };
   });
 }
 
@@ -76,11 +91,21 @@ function softPromptProbes(rng: Rng): Probe[] {
     const [prompt, embedding] = [rng.normalMatrix(P, d), rng.normalMatrix(vocab, d)];
     const ids = Array.from({ length: n }, () => rng.int(vocab));
     const expected = softPromptInput(prompt, ids, embedding).toArray();
-    return { label: `softPromptInput(P ${P}, ids [${ids.join(", ")}], ${vocab}×${d} embedding)`, call: "softPromptInput", args: [prompt, ids, embedding], judge: (r) => sameMatrix("value", r, expected, EXACT) };
+    return {
+      label: `softPromptInput(P ${P}, ids [${ids.join(", ")}], ${vocab}×${d} embedding)`,
+      call: "softPromptInput",
+      args: [prompt, ids, embedding],
+      judge: (r) => sameMatrix("value", r, expected, EXACT),
+    };
   });
   const counts = Array.from({ length: 3 }, (): Probe => {
     const [model, P] = [drawSizes(rng), 1 + rng.int(200)];
-    return { label: `softPromptParams(${sizes(model)}; P = ${P})`, call: "softPromptParams", args: [model, P], judge: (r) => sameNumber("value", r, softPromptParams(model, P), EXACT) };
+    return {
+      label: `softPromptParams(${sizes(model)}; P = ${P})`,
+      call: "softPromptParams",
+      args: [model, P],
+      judge: (r) => sameNumber("value", r, softPromptParams(model, P), EXACT),
+    };
   });
   return [...inputs, ...counts];
 }
@@ -102,9 +127,16 @@ function similarityProbes(rng: Rng): Probe[] {
 function drawModel(rng: Rng): ModelConfig {
   const nHeads = 1 + rng.int(8);
   return customModel({
-    dModel: nHeads * (1 + rng.int(16)), nLayers: 1 + rng.int(6), nHeads, vocabSize: rng.int(100),
-    attentionBias: rng.next() < 0.5, ffnBias: rng.next() < 0.5, embeddingNorm: rng.next() < 0.5, finalNorm: rng.next() < 0.5,
-    pooler: rng.next() < 0.5, norm: "layernorm",
+    dModel: nHeads * (1 + rng.int(16)),
+    nLayers: 1 + rng.int(6),
+    nHeads,
+    vocabSize: rng.int(100),
+    attentionBias: rng.next() < 0.5,
+    ffnBias: rng.next() < 0.5,
+    embeddingNorm: rng.next() < 0.5,
+    finalNorm: rng.next() < 0.5,
+    pooler: rng.next() < 0.5,
+    norm: "layernorm",
   });
 }
 
@@ -120,7 +152,15 @@ function countProbes(rng: Rng): Probe[] {
 
 /** Named tensors as a model's state dict holds them: weights, linear biases and LayerNorm shifts. */
 function drawStateDict(rng: Rng): { params: Record<string, Matrix>; grads: Record<string, Matrix> } {
-  const names = ["attention.query.weight", "attention.query.bias", "attention.output.dense.weight", "attention.output.LayerNorm.weight", "attention.output.LayerNorm.bias", "intermediate.dense.bias", "embeddings.word_embeddings.weight"];
+  const names = [
+    "attention.query.weight",
+    "attention.query.bias",
+    "attention.output.dense.weight",
+    "attention.output.LayerNorm.weight",
+    "attention.output.LayerNorm.bias",
+    "intermediate.dense.bias",
+    "embeddings.word_embeddings.weight",
+  ];
   const chosen = rng.shuffle(names).slice(0, 3 + rng.int(names.length - 2));
   const params: Record<string, Matrix> = {};
   const grads: Record<string, Matrix> = {};
@@ -157,12 +197,22 @@ function adapterProbes(rng: Rng): Probe[] {
     const [n, d, m] = [1 + rng.int(5), 1 + rng.int(6), 1 + rng.int(4)];
     const args = [rng.normalMatrix(n, d), rng.normalMatrix(d, m), rng.normalMatrix(1, m), rng.normalMatrix(m, d), rng.normalMatrix(1, d)] as const;
     const expected = bottleneckAdapter(...args).toArray();
-    return { label: `bottleneckAdapter(h ${n}×${d}, bottleneck ${m})`, call: "bottleneckAdapter", args: [...args], judge: (r) => sameMatrix("value", r, expected, CLOSE) };
+    return {
+      label: `bottleneckAdapter(h ${n}×${d}, bottleneck ${m})`,
+      call: "bottleneckAdapter",
+      args: [...args],
+      judge: (r) => sameMatrix("value", r, expected, CLOSE),
+    };
   });
   const counts = (["houlsby", "pfeiffer"] as const).flatMap((placement) =>
     Array.from({ length: 2 }, (): Probe => {
       const [model, m] = [drawSizes(rng), 1 + rng.int(256)];
-      return { label: `adapterParams(${sizes(model)}; m = ${m}, ${placement})`, call: "adapterParams", args: [model, m, placement], judge: (r) => sameNumber("value", r, adapterParams(model, m, placement), EXACT) };
+      return {
+        label: `adapterParams(${sizes(model)}; m = ${m}, ${placement})`,
+        call: "adapterParams",
+        args: [model, m, placement],
+        judge: (r) => sameNumber("value", r, adapterParams(model, m, placement), EXACT),
+      };
     }),
   );
   return [...forwards, ...counts];
@@ -171,13 +221,30 @@ function adapterProbes(rng: Rng): Probe[] {
 function prefixProbes(rng: Rng): Probe[] {
   const forwards = Array.from({ length: 4 }, (): Probe => {
     const [n, d, dk, P] = [1 + rng.int(5), 1 + rng.int(6), 1 + rng.int(4), 1 + rng.int(4)];
-    const args = [rng.normalMatrix(n, d), rng.normalMatrix(d, dk), rng.normalMatrix(d, dk), rng.normalMatrix(d, dk), rng.normalMatrix(P, dk), rng.normalMatrix(P, dk)] as const;
+    const args = [
+      rng.normalMatrix(n, d),
+      rng.normalMatrix(d, dk),
+      rng.normalMatrix(d, dk),
+      rng.normalMatrix(d, dk),
+      rng.normalMatrix(P, dk),
+      rng.normalMatrix(P, dk),
+    ] as const;
     const expected = prefixAttention(...args).toArray();
-    return { label: `prefixAttention(X ${n}×${d}, d_k ${dk}, P ${P})`, call: "prefixAttention", args: [...args], judge: (r) => sameMatrix("value", r, expected, CLOSE) };
+    return {
+      label: `prefixAttention(X ${n}×${d}, d_k ${dk}, P ${P})`,
+      call: "prefixAttention",
+      args: [...args],
+      judge: (r) => sameMatrix("value", r, expected, CLOSE),
+    };
   });
   const counts = Array.from({ length: 3 }, (): Probe => {
     const [model, P] = [drawSizes(rng), 1 + rng.int(200)];
-    return { label: `prefixParams(${sizes(model)}; P = ${P})`, call: "prefixParams", args: [model, P], judge: (r) => sameNumber("value", r, prefixParams(model, P), EXACT) };
+    return {
+      label: `prefixParams(${sizes(model)}; P = ${P})`,
+      call: "prefixParams",
+      args: [model, P],
+      judge: (r) => sameNumber("value", r, prefixParams(model, P), EXACT),
+    };
   });
   return [...forwards, ...counts];
 }
@@ -212,19 +279,37 @@ function capacityProbes(rng: Rng): Probe[] {
     const model = drawSizes(rng);
     const targets = rng.shuffle(sites).slice(0, 1 + rng.int(sites.length));
     const r = 1 + rng.int(64);
-    return { label: `loraParams(${sizes(model)}; r = ${r}, [${targets.join(", ")}])`, call: "loraParams", args: [model, r, targets], judge: (res) => sameNumber("value", res, loraParams(model, r, targets), EXACT) };
+    return {
+      label: `loraParams(${sizes(model)}; r = ${r}, [${targets.join(", ")}])`,
+      call: "loraParams",
+      args: [model, r, targets],
+      judge: (res) => sameNumber("value", res, loraParams(model, r, targets), EXACT),
+    };
   });
-  return [...counts, ...Array.from({ length: 3 }, () => {
-    const model = modelPreset(names[rng.int(names.length)]);
-    const targets = rng.shuffle(sites).slice(0, 1 + rng.int(sites.length));
-    const r = 1 + rng.int(256);
-    const bits = rng.uniform(1, loraCapacityBits(model, 64, targets));
-    const where = `${model.name}, [${targets.join(", ")}]`;
-    return [
-      { label: `loraCapacityBits(${where}, r = ${r})`, call: "loraCapacityBits", args: [model, r, targets], judge: (res: ProbeResult) => sameNumber("value", res, loraCapacityBits(model, r, targets), CLOSE) },
-      { label: `smallestSufficientRank(${where}, ${bits.toFixed(0)} bits)`, call: "smallestSufficientRank", args: [model, targets, bits], judge: (res: ProbeResult) => sameNumber("value", res, smallestSufficientRank(model, targets, bits), EXACT) },
-    ];
-  }).flat()];
+  return [
+    ...counts,
+    ...Array.from({ length: 3 }, () => {
+      const model = modelPreset(names[rng.int(names.length)]);
+      const targets = rng.shuffle(sites).slice(0, 1 + rng.int(sites.length));
+      const r = 1 + rng.int(256);
+      const bits = rng.uniform(1, loraCapacityBits(model, 64, targets));
+      const where = `${model.name}, [${targets.join(", ")}]`;
+      return [
+        {
+          label: `loraCapacityBits(${where}, r = ${r})`,
+          call: "loraCapacityBits",
+          args: [model, r, targets],
+          judge: (res: ProbeResult) => sameNumber("value", res, loraCapacityBits(model, r, targets), CLOSE),
+        },
+        {
+          label: `smallestSufficientRank(${where}, ${bits.toFixed(0)} bits)`,
+          call: "smallestSufficientRank",
+          args: [model, targets, bits],
+          judge: (res: ProbeResult) => sameNumber("value", res, smallestSufficientRank(model, targets, bits), EXACT),
+        },
+      ];
+    }).flat(),
+  ];
 }
 
 export const grading: AssignmentSpec = {

@@ -8,7 +8,9 @@ import { countBitFit, Matrix, promptSimilarity, softmaxRows, type LoraTarget, ty
 
 /** Task A: ∂L/∂W of L = mean over all entries of (X W − T)²: (2 / (n·d_out)) Xᵀ (X W − T). */
 export function mseGradient(W: Matrix, X: Matrix, T: Matrix): Matrix {
-  return X.transpose().matmul(X.matmul(W).sub(T)).scale(2 / (X.rows * W.cols));
+  return X.transpose()
+    .matmul(X.matmul(W).sub(T))
+    .scale(2 / (X.rows * W.cols));
 }
 
 /** Task A: w − η · grad. */
@@ -49,7 +51,10 @@ export function bitFitStep(params: Record<string, Matrix>, grads: Record<string,
 
 /** Task F: a bottleneck adapter with its residual: h + relu(h W_down + b_down) W_up + b_up. */
 export function bottleneckAdapter(h: Matrix, Wdown: Matrix, bDown: Matrix, Wup: Matrix, bUp: Matrix): Matrix {
-  const hidden = h.matmul(Wdown).add(bDown).map((x) => (x > 0 ? x : 0));
+  const hidden = h
+    .matmul(Wdown)
+    .add(bDown)
+    .map((x) => (x > 0 ? x : 0));
   return h.add(hidden.matmul(Wup).add(bUp));
 }
 
@@ -69,7 +74,9 @@ export function prefixAttention(X: Matrix, Wq: Matrix, Wk: Matrix, Wv: Matrix, p
   const K = Matrix.vstack([prefixKeys, X.matmul(Wk)]);
   const V = Matrix.vstack([prefixValues, X.matmul(Wv)]);
   const P = prefixKeys.rows;
-  const scores = Q.matmul(K.transpose()).scale(1 / Math.sqrt(Wq.cols)).map((s, i, j) => (j - P > i ? -Infinity : s));
+  const scores = Q.matmul(K.transpose())
+    .scale(1 / Math.sqrt(Wq.cols))
+    .map((s, i, j) => (j - P > i ? -Infinity : s));
   return softmaxRows(scores).matmul(V);
 }
 
@@ -104,8 +111,14 @@ export const BITS_PER_PARAMETER = 3.6;
 function linearShape(model: ModelConfig, target: LoraTarget): [number, number] {
   const inner = model.nHeads * model.dHead;
   const shapes: Record<LoraTarget, [number, number]> = {
-    q: [model.dModel, inner], k: [model.dModel, inner], v: [model.dModel, inner], qkv: [model.dModel, 3 * inner], o: [inner, model.dModel],
-    gate: [model.dModel, model.dFF], up: [model.dModel, model.dFF], down: [model.dFF, model.dModel],
+    q: [model.dModel, inner],
+    k: [model.dModel, inner],
+    v: [model.dModel, inner],
+    qkv: [model.dModel, 3 * inner],
+    o: [inner, model.dModel],
+    gate: [model.dModel, model.dFF],
+    up: [model.dModel, model.dFF],
+    down: [model.dFF, model.dModel],
   };
   return shapes[target];
 }

@@ -105,7 +105,11 @@ function consistentCount(parsed: ParsedText, countName: string, ownName: string,
   if (own.value <= 0) return check(label, false, `cannot compare: ${ownName} = ${own.value} is not positive`);
   if (readings.some((r) => r.count(own.value) === n.value)) return check(label, true, `${countName} = ${n.value} for ${ownName} = ${own.value}`);
   const either = readings.length > 1 ? " under either way of counting" : "";
-  return check(label, false, `${where(parsed, countName)}: ${countName} = ${n.value} is not the parameter count for ${ownName} = ${own.value}${either}`);
+  return check(
+    label,
+    false,
+    `${where(parsed, countName)}: ${countName} = ${n.value} is not the parameter count for ${ownName} = ${own.value}${either}`,
+  );
 }
 
 /** The count is the right answer (for the correct hyperparameter under some reading, or a fixed count). */
@@ -124,13 +128,28 @@ export function gradePeftConfig(text: string): TextGrade {
   const checks = [
     largestEven(parsed, "r", "N_LoRA", LORA_READINGS),
     consistentCount(parsed, "num_trainable_lora", "r", LORA_READINGS),
-    correctCount(parsed, "num_trainable_lora", LORA_READINGS.map((r) => r.count(best(r))), "the LoRA count of the largest even r"),
+    correctCount(
+      parsed,
+      "num_trainable_lora",
+      LORA_READINGS.map((r) => r.count(best(r))),
+      "the LoRA count of the largest even r",
+    ),
     largestEven(parsed, "P", "N_soft", SOFT_READINGS),
     consistentCount(parsed, "num_trainable_soft", "P", SOFT_READINGS),
-    correctCount(parsed, "num_trainable_soft", SOFT_READINGS.map((r) => r.count(best(r))), "the soft-prompt count of the largest even P"),
+    correctCount(
+      parsed,
+      "num_trainable_soft",
+      SOFT_READINGS.map((r) => r.count(best(r))),
+      "the soft-prompt count of the largest even P",
+    ),
     largestEven(parsed, "d_a", "N_adapters", ADAPTER_READINGS),
     consistentCount(parsed, "num_trainable_adapters", "d_a", ADAPTER_READINGS),
-    correctCount(parsed, "num_trainable_adapters", ADAPTER_READINGS.map((r) => r.count(best(r))), "the adapter count of the largest even d_a"),
+    correctCount(
+      parsed,
+      "num_trainable_adapters",
+      ADAPTER_READINGS.map((r) => r.count(best(r))),
+      "the adapter count of the largest even d_a",
+    ),
     correctCount(parsed, "num_trainable_ia3", [ia3Params(SHEET4_MODEL)], "the IA3 count of the sheet's model"),
   ];
   return { checks, notes: submissionNotes(parsed, text, CONFIG_NAMES, SHEET4_PEFT_CONFIG_TEMPLATE) };
@@ -152,7 +171,11 @@ function behaviour(method: string, head: Lookup<{ W: Matrix; b: Matrix }>): Chec
     if (!head.ok) return check(label, false, `cannot run the model: ${head.message}`);
     const p = targetProbabilities(head.value)[key];
     if (!(p >= THRESHOLD)) {
-      return check(label, false, `with your values the model gives ${what} = ${formatNumber(p)}; the sheet wants ≈ 1 and the grader accepts ≥ ${THRESHOLD}`);
+      return check(
+        label,
+        false,
+        `with your values the model gives ${what} = ${formatNumber(p)}; the sheet wants ≈ 1 and the grader accepts ≥ ${THRESHOLD}`,
+      );
     }
     return check(label, true, `${what} = ${formatNumber(p)}`);
   });
@@ -177,7 +200,9 @@ export function gradePeft(text: string): TextGrade {
 
   const bitfitHead: Lookup<{ W: Matrix; b: Matrix }> = b.ok ? { ok: true, value: { W, b: Matrix.from(b.value) } } : b;
   const factors = allOk(A, B);
-  const merged: Lookup<Matrix> = factors.ok ? { ok: true, value: W.add(Matrix.from(factors.value[0]).matmul(Matrix.from(factors.value[1]))) } : factors;
+  const merged: Lookup<Matrix> = factors.ok
+    ? { ok: true, value: W.add(Matrix.from(factors.value[0]).matmul(Matrix.from(factors.value[1]))) }
+    : factors;
   const loraHead: Lookup<{ W: Matrix; b: Matrix }> = merged.ok ? { ok: true, value: { W: merged.value, b: b0 } } : merged;
 
   const mergeLabel = "Wprime = W + A·B (2×4)";
@@ -186,7 +211,9 @@ export function gradePeft(text: string): TextGrade {
   else if (!merged.ok) mergeCheck = check(mergeLabel, false, `cannot compute W + A·B: ${merged.message}`);
   else {
     const want = merged.value.toArray();
-    const off = Wprime.value.flatMap((row, i) => row.flatMap((x, j) => (Math.abs(x - want[i][j]) <= 5e-3 + 1e-4 * Math.abs(want[i][j]) ? [] : [[i, j]])));
+    const off = Wprime.value.flatMap((row, i) =>
+      row.flatMap((x, j) => (Math.abs(x - want[i][j]) <= 5e-3 + 1e-4 * Math.abs(want[i][j]) ? [] : [[i, j]])),
+    );
     mergeCheck =
       off.length === 0
         ? check(mergeLabel, true, "matches W + A·B for your A and B")
@@ -327,7 +354,12 @@ function loraProbes(rng: Rng): Probe[] {
     const [d, k, r] = [1 + rng.int(5), 1 + rng.int(5), 1 + rng.int(3)];
     const args = [rng.uniformMatrix(d, k, -3, 3), rng.uniformMatrix(d, r, -3, 3), rng.uniformMatrix(r, k, -3, 3)] as const;
     const expected = mergeLora(...args).toArray();
-    return { label: `mergeLora(random ${d}×${k} W, rank ${r})`, call: "mergeLora", args: [...args], judge: (res) => sameMatrix("value", res, expected, { tol: 1e-9 }) };
+    return {
+      label: `mergeLora(random ${d}×${k} W, rank ${r})`,
+      call: "mergeLora",
+      args: [...args],
+      judge: (res) => sameMatrix("value", res, expected, { tol: 1e-9 }),
+    };
   });
   return [factors, ...merges];
 }

@@ -50,7 +50,14 @@ export function loraInit(dIn: number, dOut: number, rank: number, rng: Rng): { A
 }
 
 /** 9.6: ∂L/∂A = s xᵀ(G Bᵀ), ∂L/∂B = s (x A)ᵀ G, ∂L/∂x = G Wᵀ + s (G Bᵀ) Aᵀ. */
-export function loraGradients(gradOut: Matrix, x: Matrix, W: Matrix, A: Matrix, B: Matrix, scaling: number): { gradA: Matrix; gradB: Matrix; gradX: Matrix } {
+export function loraGradients(
+  gradOut: Matrix,
+  x: Matrix,
+  W: Matrix,
+  A: Matrix,
+  B: Matrix,
+  scaling: number,
+): { gradA: Matrix; gradB: Matrix; gradX: Matrix } {
   const gBt = gradOut.matmul(B.transpose());
   return {
     gradA: x.transpose().matmul(gBt).scale(scaling),
@@ -61,7 +68,12 @@ export function loraGradients(gradOut: Matrix, x: Matrix, W: Matrix, A: Matrix, 
 
 /** 9.7: x + relu(x W_down) W_up (biases zero, as the seed's adapter). */
 export function adapterForward(x: Matrix, Wdown: Matrix, Wup: Matrix): Matrix {
-  return x.add(x.matmul(Wdown).map((v) => Math.max(0, v)).matmul(Wup));
+  return x.add(
+    x
+      .matmul(Wdown)
+      .map((v) => Math.max(0, v))
+      .matmul(Wup),
+  );
 }
 
 /** 9.7: W_down ~ N(0, 1/d) by one rng.normalMatrix call, W_up = 0: the identity at the start. */
@@ -89,7 +101,11 @@ export function loraAttentionForward(x: Matrix, base: AttentionWeights, adapters
   const dk = base.q.cols / nHeads;
   const heads = Array.from({ length: nHeads }, (_, h) => {
     const cols = (m: Matrix) => m.sliceCols(h * dk, (h + 1) * dk);
-    return softmaxRows(cols(q).matmul(cols(k).transpose()).scale(1 / Math.sqrt(dk))).matmul(cols(v));
+    return softmaxRows(
+      cols(q)
+        .matmul(cols(k).transpose())
+        .scale(1 / Math.sqrt(dk)),
+    ).matmul(cols(v));
   });
   return project("o", Matrix.hstack(heads));
 }
@@ -178,11 +194,20 @@ export function mergeAdapter(manager: LoraManagerState, name: string): void {
 
 export function effectiveWeights(manager: LoraManagerState): Record<string, Matrix> {
   const adapter = manager.active === null ? {} : manager.adapters[manager.active];
-  return Object.fromEntries(Object.entries(manager.base).map(([module, W]) => [module, adapter[module] ? loraMerge(W, adapter[module].A, adapter[module].B, adapter[module].scaling) : W]));
+  return Object.fromEntries(
+    Object.entries(manager.base).map(([module, W]) => [
+      module,
+      adapter[module] ? loraMerge(W, adapter[module].A, adapter[module].B, adapter[module].scaling) : W,
+    ]),
+  );
 }
 
 /** The test cell's probe helper: [operation, task] steps on a new manager, the effective weights after each. */
-export function managerScenario(base: Record<string, Matrix>, adapters: Record<string, Record<string, LoraWeights>>, steps: [string, string | null][]): (Record<string, Matrix> | string)[] {
+export function managerScenario(
+  base: Record<string, Matrix>,
+  adapters: Record<string, Record<string, LoraWeights>>,
+  steps: [string, string | null][],
+): (Record<string, Matrix> | string)[] {
   const manager: LoraManagerState = { base: { ...base }, adapters: {}, active: null };
   return steps.map(([op, task]) => {
     try {
@@ -201,7 +226,8 @@ export function managerScenario(base: Record<string, Matrix>, adapters: Record<s
 export function combinedDelta(parts: LoraWeights[], weights: number[], mode: "exact" | "linear"): Matrix {
   if (mode === "exact") return Matrix.hstack(parts.map((p) => p.A)).matmul(Matrix.vstack(parts.map((p, i) => p.B.scale(weights[i] * p.scaling))));
   const c = parts.map((p, i) => Math.sqrt(weights[i] * p.scaling));
-  const mix = (pick: (p: LoraWeights) => Matrix) => parts.reduce((sum, p, i) => sum.add(pick(p).scale(c[i])), Matrix.zeros(pick(parts[0]).rows, pick(parts[0]).cols));
+  const mix = (pick: (p: LoraWeights) => Matrix) =>
+    parts.reduce((sum, p, i) => sum.add(pick(p).scale(c[i])), Matrix.zeros(pick(parts[0]).rows, pick(parts[0]).cols));
   return mix((p) => p.A).matmul(mix((p) => p.B));
 }
 
@@ -308,7 +334,9 @@ export function fineTuneRun(config: MiniProjectConfig, method: MethodChoice, see
   const pre = loadPretrained();
   const data = miniProjectTask.splits(seed);
   const full = method.kind === "full";
-  const model = new Transformer(pre.config, withClassifierHead(pre.weights, 2, new Rng(seed)), { trainable: (name) => full || name.startsWith("head.") });
+  const model = new Transformer(pre.config, withClassifierHead(pre.weights, 2, new Rng(seed)), {
+    trainable: (name) => full || name.startsWith("head."),
+  });
   if (!full) {
     const rng = new Rng(1000 + seed);
     const make = method.kind === "lora" ? loraModule : qloraModule;
@@ -319,7 +347,11 @@ export function fineTuneRun(config: MiniProjectConfig, method: MethodChoice, see
   const ids = (batch: LabelledExample[]) => batch.map((e) => e.ids);
   train({
     examples: data.train,
-    loss: (batch) => ag.crossEntropy(model.classLogits(ids(batch)), batch.map((e) => e.label)),
+    loss: (batch) =>
+      ag.crossEntropy(
+        model.classLogits(ids(batch)),
+        batch.map((e) => e.label),
+      ),
     optimizer: new AdamW(model.parameters(), { lr, weightDecay: 0 }),
     epochs: config.epochs,
     batchSize: config.batchSize,
@@ -329,7 +361,11 @@ export function fineTuneRun(config: MiniProjectConfig, method: MethodChoice, see
   });
   return {
     params: model.parameterCount(),
-    accuracy: accuracy(data.test, (batch) => model.classify(ids(batch)), (e) => e.label),
+    accuracy: accuracy(
+      data.test,
+      (batch) => model.classify(ids(batch)),
+      (e) => e.label,
+    ),
     lmLoss: meanLmLoss(model, miniProjectTask.forgetting()),
   };
 }
@@ -376,7 +412,14 @@ export function comparisonTable(runs: RunRecord[]): TableRow[] {
   return [...new Set(runs.map((r) => r.method))].map((method) => {
     const own = runs.filter((r) => r.method === method).sort((a, b) => a.seed - b.seed);
     const stats = (values: number[]): Stats => ({ ...meanStd(values), values });
-    return { method, kind: own[0].kind, rank: own[0].rank, params: own[0].params, accuracy: stats(own.map((r) => r.accuracy)), lmLoss: stats(own.map((r) => r.lmLoss)) };
+    return {
+      method,
+      kind: own[0].kind,
+      rank: own[0].rank,
+      params: own[0].params,
+      accuracy: stats(own.map((r) => r.accuracy)),
+      lmLoss: stats(own.map((r) => r.lmLoss)),
+    };
   });
 }
 

@@ -24,7 +24,9 @@ interface TrainedBytes {
 
 export const TRAINED_BYTES: Readonly<Record<TrainingPrecision, TrainedBytes>> = {
   mixed: {
-    weights: 2, gradients: 2, optimizer: 12,
+    weights: 2,
+    gradients: 2,
+    optimizer: 12,
     text: "mixed precision: fp16 weight 2 B + fp16 gradient 2 B + fp32 master copy 4 B + Adam m 4 B + Adam v 4 B = 16 B",
   },
   fp16: { weights: 2, gradients: 2, optimizer: 4, text: "pure fp16: weight 2 B + gradient 2 B + Adam m 2 B + Adam v 2 B = 8 B" },

@@ -59,8 +59,26 @@ export function attentionWidth(dims: Pick<ModelConfig, "dModel"> & Partial<Pick<
 }
 
 const KEYS: readonly (keyof ModelConfig)[] = [
-  "name", "family", "head", "vocabSize", "maxPositions", "typeVocabSize", "dModel", "nLayers", "nHeads", "dHead", "dFF",
-  "attentionBias", "ffnBias", "norm", "embeddingNorm", "finalNorm", "gatedMlp", "fusedQkv", "lmHead", "pooler",
+  "name",
+  "family",
+  "head",
+  "vocabSize",
+  "maxPositions",
+  "typeVocabSize",
+  "dModel",
+  "nLayers",
+  "nHeads",
+  "dHead",
+  "dFF",
+  "attentionBias",
+  "ffnBias",
+  "norm",
+  "embeddingNorm",
+  "finalNorm",
+  "gatedMlp",
+  "fusedQkv",
+  "lmHead",
+  "pooler",
 ];
 
 /** Throws a RangeError/TypeError naming `ModelConfig.<field>` for the first invalid field. */

@@ -88,7 +88,8 @@ export function paramTensors(model: ModelConfig): ParamTensor[] {
 
   if (model.finalNorm) tensors.push(...norm(model, "final_norm", false));
   if (model.pooler) tensors.push(...linear("pooler.dense", { dIn: d, dOut: d, bias: true }, "pooler", false));
-  if (model.lmHead === "untied") tensors.push({ name: "lm_head.weight", rows: d, cols: model.vocabSize, group: "lm_head", bias: false, perLayer: false });
+  if (model.lmHead === "untied")
+    tensors.push({ name: "lm_head.weight", rows: d, cols: model.vocabSize, group: "lm_head", bias: false, perLayer: false });
   return tensors;
 }
 

@@ -23,10 +23,14 @@ export function numericalGradient(f: (x: Matrix) => number, x: Matrix, h = 1e-5)
 /** Largest elementwise relative error |a − n| / max(1, |a|, |n|) between an analytic and a numerical gradient. */
 export function gradientError(analytic: Matrix, numerical: Matrix): number {
   let worst = 0;
-  analytic.zip(numerical, (a, n) => {
-    worst = Math.max(worst, Math.abs(a - n) / Math.max(1, Math.abs(a), Math.abs(n)));
-    return 0;
-  }, "gradientError");
+  analytic.zip(
+    numerical,
+    (a, n) => {
+      worst = Math.max(worst, Math.abs(a - n) / Math.max(1, Math.abs(a), Math.abs(n)));
+      return 0;
+    },
+    "gradientError",
+  );
   return worst;
 }
 
@@ -41,12 +45,16 @@ export function leafGradientErrors(leaves: readonly Tensor[], loss: () => Tensor
   return leaves.map((leaf) => {
     const analytic = leaf.grad ?? new Matrix(leaf.value.rows, leaf.value.cols);
     const saved = leaf.value.data.slice();
-    const numeric = numericalGradient((probe) => {
-      leaf.value.data.set(probe.data);
-      const value = loss().value.data[0];
-      leaf.value.data.set(saved);
-      return value;
-    }, leaf.value, h);
+    const numeric = numericalGradient(
+      (probe) => {
+        leaf.value.data.set(probe.data);
+        const value = loss().value.data[0];
+        leaf.value.data.set(saved);
+        return value;
+      },
+      leaf.value,
+      h,
+    );
     return gradientError(analytic, numeric);
   });
 }

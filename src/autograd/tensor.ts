@@ -134,9 +134,19 @@ function elementwise(a: Tensor, f: (x: number) => number, df: (x: number, y: num
   return op(value, [a], (g) => a.accumulate(g.map((gv, i, j) => gv * df(a.value.data[i * a.value.cols + j], value.data[i * value.cols + j]))));
 }
 
-export const relu = (a: Tensor): Tensor => elementwise(a, (x) => (x > 0 ? x : 0), (x) => (x > 0 ? 1 : 0));
+export const relu = (a: Tensor): Tensor =>
+  elementwise(
+    a,
+    (x) => (x > 0 ? x : 0),
+    (x) => (x > 0 ? 1 : 0),
+  );
 export const tanh = (a: Tensor): Tensor => elementwise(a, Math.tanh, (_x, y) => 1 - y * y);
-export const sigmoid = (a: Tensor): Tensor => elementwise(a, (x) => 1 / (1 + Math.exp(-x)), (_x, y) => y * (1 - y));
+export const sigmoid = (a: Tensor): Tensor =>
+  elementwise(
+    a,
+    (x) => 1 / (1 + Math.exp(-x)),
+    (_x, y) => y * (1 - y),
+  );
 export const gelu = (a: Tensor): Tensor =>
   elementwise(a, geluScalar, (x) => {
     const c = Math.sqrt(2 / Math.PI);
@@ -208,8 +218,14 @@ export function layerNorm(x: Tensor, gamma?: Tensor, beta?: Tensor, eps = 1e-5):
   const normalised = op(xhat, [x], (g) => {
     // dx = invStd · (g − mean(g) − x̂ · mean(g ⊙ x̂)) per row
     const gMean = g.sumCols().scale(1 / cols);
-    const gxMean = g.mul(xhat).sumCols().scale(1 / cols);
-    const dx = g.sub(gMean).sub(xhat.mul(gxMean)).mul(Matrix.columnVector(Array.from(invStd)));
+    const gxMean = g
+      .mul(xhat)
+      .sumCols()
+      .scale(1 / cols);
+    const dx = g
+      .sub(gMean)
+      .sub(xhat.mul(gxMean))
+      .mul(Matrix.columnVector(Array.from(invStd)));
     x.accumulate(dx);
   });
   const scaled = gamma ? mul(normalised, gamma) : normalised;

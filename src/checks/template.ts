@@ -38,7 +38,9 @@ function textLines(text: string): string[] {
 }
 
 export function templatePlaceholderCount(template: string): number {
-  return parseTextTemplate(template).flat().filter((p) => "placeholder" in p).length;
+  return parseTextTemplate(template)
+    .flat()
+    .filter((p) => "placeholder" in p).length;
 }
 
 /** A number as a literal mathjs and JavaScript both read back: 12 significant digits, so 0.1 + 0.2 prints 0.3. */
@@ -55,9 +57,7 @@ export function fillTextTemplate(template: string, values: readonly number[]): s
     throw new RangeError(`fillTextTemplate: the template has ${expected} placeholders but ${values.length} values were given`);
   }
   let next = 0;
-  const lines = parseTextTemplate(template).map((parts) =>
-    parts.map((p) => ("literal" in p ? p.literal : numberLiteral(values[next++]))).join(""),
-  );
+  const lines = parseTextTemplate(template).map((parts) => parts.map((p) => ("literal" in p ? p.literal : numberLiteral(values[next++]))).join(""));
   return `${lines.join("\n")}\n`;
 }
 
@@ -82,7 +82,8 @@ export function textTemplateProblems(text: string, template: string): string[] {
     if (i >= got.length) problems.push(`line ${i + 1} is missing; it should read: ${describeLine(parts)}`);
     else if (!pattern.test(got[i])) problems.push(`line ${i + 1} is "${got[i]}" but should read: ${describeLine(parts)}`);
   });
-  if (got.length > want.length) problems.push(`the file has ${got.length} lines, the format ${want.length}: remove the lines after line ${want.length}`);
+  if (got.length > want.length)
+    problems.push(`the file has ${got.length} lines, the format ${want.length}: remove the lines after line ${want.length}`);
   return problems;
 }
 

@@ -5,7 +5,14 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { analyzePeftEfficiency, trainableParamsLine, type EfficiencyReport } from "../analysis/efficiency";
-import { formatGB, TRAINING_PRECISIONS, FROZEN_QUANTIZATIONS, type MemoryEstimate, type TrainingPrecision, type FrozenQuantization } from "../analysis/memory";
+import {
+  formatGB,
+  TRAINING_PRECISIONS,
+  FROZEN_QUANTIZATIONS,
+  type MemoryEstimate,
+  type TrainingPrecision,
+  type FrozenQuantization,
+} from "../analysis/memory";
 import { customModel, LM_HEADS, NORM_KINDS, type LmHead, type ModelConfig, type NormKind } from "../architectures/config";
 import { countModelParams } from "../architectures/params";
 import { MODEL_PRESETS, modelPreset } from "../architectures/presets";
@@ -56,7 +63,10 @@ function positiveNumber(raw: string): number {
 
 function listOf<T extends string>(allowed: readonly T[]): (raw: string) => T[] {
   return (raw) => {
-    const items = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    const items = raw
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
     const bad = items.find((s) => !allowed.includes(s as T));
     if (items.length === 0 || bad !== undefined) {
       throw new InvalidArgumentError(`${bad === undefined ? "Empty list" : `Unknown item "${bad}"`}; allowed: ${allowed.join(",")}.`);
@@ -84,7 +94,8 @@ function methodOptions(): Option[] {
   }
   return [...byFlags.values()].map((same) => {
     const [first] = same;
-    if (same.some((o) => JSON.stringify(o.value) !== JSON.stringify(first.value))) throw new TypeError(`${first.flags}: methods parse it differently`);
+    if (same.some((o) => JSON.stringify(o.value) !== JSON.stringify(first.value)))
+      throw new TypeError(`${first.flags}: methods parse it differently`);
     const option = new Option(first.flags, same.map((o) => o.description).join("; "));
     const value = first.value;
     if (value?.kind === "choice") option.choices(value.allowed);
@@ -102,9 +113,19 @@ function optionsOf(method: string): string[] {
 /** A preset (--model) with any size flags overriding it, or a custom model from the size flags alone. */
 function modelFrom(o: CountOptions, given: (key: keyof CountOptions) => boolean): ModelConfig {
   const overrides: Partial<ModelConfig> = {
-    dModel: o.dModel, nLayers: o.layers, nHeads: o.heads, dHead: o.dHead, dFF: o.dFf, vocabSize: o.vocab,
-    maxPositions: o.maxPositions, typeVocabSize: o.typeVocab, norm: o.norm, gatedMlp: o.gatedMlp, fusedQkv: o.fusedQkv,
-    lmHead: o.lmHead, pooler: o.pooler,
+    dModel: o.dModel,
+    nLayers: o.layers,
+    nHeads: o.heads,
+    dHead: o.dHead,
+    dFF: o.dFf,
+    vocabSize: o.vocab,
+    maxPositions: o.maxPositions,
+    typeVocabSize: o.typeVocab,
+    norm: o.norm,
+    gatedMlp: o.gatedMlp,
+    fusedQkv: o.fusedQkv,
+    lmHead: o.lmHead,
+    pooler: o.pooler,
     ...(given("linearBias") ? { attentionBias: o.linearBias, ffnBias: o.linearBias } : {}),
   };
   const set = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<ModelConfig>;
@@ -117,7 +138,9 @@ function modelFrom(o: CountOptions, given: (key: keyof CountOptions) => boolean)
   }
   const missing = (["dModel", "layers", "heads"] as const).filter((k) => o[k] === undefined);
   if (missing.length > 0) {
-    throw new RangeError(`give --model <preset>, or a custom model with --d-model, --layers and --heads (missing: ${missing.map(flagOf).join(", ")})`);
+    throw new RangeError(
+      `give --model <preset>, or a custom model with --d-model, --layers and --heads (missing: ${missing.map(flagOf).join(", ")})`,
+    );
   }
   return customModel(set as ModelConfig);
 }

@@ -23,7 +23,10 @@ function registerRoster(program: Command): void {
     .argument("<roster.csv>")
     .option("--course <file>", "course.json or course.yml", DEFAULT_COURSE)
     .action(async (csvFile: string, options: { course: string }) => {
-      const [{ loadCourse, writeRoster }, { mergeRoster, parseRosterCsv }] = await Promise.all([import("../course/course"), import("../course/roster")]);
+      const [{ loadCourse, writeRoster }, { mergeRoster, parseRosterCsv }] = await Promise.all([
+        import("../course/course"),
+        import("../course/roster"),
+      ]);
       const course = loadCourse(options.course);
       const { students, problems } = parseRosterCsv(fs.readFileSync(csvFile, "utf8"), csvFile);
       for (const p of problems) console.error(`peft-lab roster import: ${p}`);
@@ -43,13 +46,14 @@ function registerExport(program: Command): void {
     .option("--course <file>", "course.json or course.yml", DEFAULT_COURSE)
     .option("-o, --out <path>", "file (Canvas, Moodle) or folder (Gradescope: <folder>/<assignment>/<student>/results.json); default in --grading")
     .action(async (options: { format: ExportFormat; grading: string; course: string; out?: string }) => {
-      const [{ loadCourse }, { Gradebook }, { GRADEBOOK_FILE }, { courseGrades, readSubmissionTimes }, { canvasCsv, gradescopeResults, moodleCsv }] = await Promise.all([
-        import("../course/course"),
-        import("../grader/gradebook"),
-        import("../grader/output"),
-        import("../course/grades"),
-        import("../course/lms-export"),
-      ]);
+      const [{ loadCourse }, { Gradebook }, { GRADEBOOK_FILE }, { courseGrades, readSubmissionTimes }, { canvasCsv, gradescopeResults, moodleCsv }] =
+        await Promise.all([
+          import("../course/course"),
+          import("../grader/gradebook"),
+          import("../grader/output"),
+          import("../course/grades"),
+          import("../course/lms-export"),
+        ]);
       const course = loadCourse(options.course);
       const bookFile = path.join(options.grading, GRADEBOOK_FILE);
       if (!fs.existsSync(bookFile)) throw new Error(`${bookFile} does not exist: run peft-lab grade first`);

@@ -28,14 +28,18 @@ function positiveInt(name: string): (value: string) => number {
 }
 
 function methodList(value: string): string[] {
-  const ids = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const ids = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const known = SWEEP_METHODS.map((m) => m.id);
   for (const id of ids) if (!known.includes(id)) throw new InvalidArgumentError(`unknown method "${id}" (known: ${known.join(", ")})`);
   return ids;
 }
 
 function taskName(value: string): ReviewTask {
-  if (value !== "first-impression" && value !== "polarity") throw new InvalidArgumentError(`--task must be "first-impression" or "polarity", got "${value}"`);
+  if (value !== "first-impression" && value !== "polarity")
+    throw new InvalidArgumentError(`--task must be "first-impression" or "polarity", got "${value}"`);
   return value;
 }
 
@@ -80,7 +84,9 @@ async function rankSweep(options: SweepCliOptions): Promise<void> {
   }
   console.log(table);
   const what = `${methods.length} methods${tradeOff.length ? ` + ${tradeOff.length} learning rates for the forgetting trade-off` : ""}`;
-  console.log(`\n${runs} runs ((${what}) × ${options.seeds} seeds) in ${result.totalSeconds.toFixed(1)} s on ${options.workers} worker(s); wrote ${options.out}/`);
+  console.log(
+    `\n${runs} runs ((${what}) × ${options.seeds} seeds) in ${result.totalSeconds.toFixed(1)} s on ${options.workers} worker(s); wrote ${options.out}/`,
+  );
 }
 
 function pretrain(options: { out: string; check?: boolean }): void {
@@ -89,7 +95,9 @@ function pretrain(options: { out: string; check?: boolean }): void {
   const result = pretrainReviewLM(REVIEW_LM_RECIPE, { onProgress: (p) => bar.update({ epoch: p.step, loss: p.loss }) });
   bar.done();
   const hash = weightsHash(result.config, result.weights);
-  console.log(`pretrained in ${result.meta.seconds.toFixed(1)} s: held-out LM loss ${result.meta.heldOutLosses.at(-1)?.toFixed(4)}, verb agreement ${result.meta.verbAgreement}`);
+  console.log(
+    `pretrained in ${result.meta.seconds.toFixed(1)} s: held-out LM loss ${result.meta.heldOutLosses.at(-1)?.toFixed(4)}, verb agreement ${result.meta.verbAgreement}`,
+  );
   if (options.check) {
     const shipped = loadPretrained(options.out);
     const same = weightsHash(shipped.config, shipped.weights) === hash;

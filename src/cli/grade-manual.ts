@@ -36,7 +36,9 @@ export function register(program: Command): void {
         writeGradeCsvs(options.out, gradebook);
         for (const p of result.problems) console.error(`${options.from}: row ${p.row}, ${p.field}: ${p.message}`);
         for (const a of result.changed) console.log(`${a.student}/${a.assignment}: ${a.total} / ${a.max} (${gradingStatus(a)})`);
-        console.log(`${result.applied} grade(s) applied, ${result.blank} row(s) with blank points skipped, ${result.problems.length} row(s) refused.`);
+        console.log(
+          `${result.applied} grade(s) applied, ${result.blank} row(s) with blank points skipped, ${result.problems.length} row(s) refused.`,
+        );
         if (result.problems.length > 0) process.exitCode = 1;
       } finally {
         gradebook.close();

@@ -38,7 +38,13 @@ function positive(what: string, integer: boolean): (raw: string) => number {
   };
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)];
+const collect = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 /** One token for every URL, or one per URL. */
 export function serverAddresses(urls: readonly string[] = [], tokens: readonly string[] = []): ServerAddress[] {
@@ -88,7 +94,8 @@ export function register(program: Command): void {
       ]);
       const course = options.course === undefined ? undefined : loadCourse(options.course);
       silenceServicesLogging();
-      const bar = options.progress && process.stderr.isTTY ? new SingleBar({ format: "grading [{bar}] {value}/{total} {last}", hideCursor: true }) : undefined;
+      const bar =
+        options.progress && process.stderr.isTTY ? new SingleBar({ format: "grading [{bar}] {value}/{total} {last}", hideCursor: true }) : undefined;
       const abort = new AbortController();
       const onSignal = () => {
         process.stderr.write("\npeft-lab grade: interrupted; finished grades are kept, the next run grades the rest\n");

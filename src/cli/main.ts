@@ -18,7 +18,17 @@ import * as gradeManual from "./grade-manual";
 import * as release from "./release";
 import * as validate from "./validate";
 
-const COMMANDS: readonly { register(program: Command): void }[] = [count, experiment, release, grade, exportHandouts, validate, course, formgrade, gradeManual];
+const COMMANDS: readonly { register(program: Command): void }[] = [
+  count,
+  experiment,
+  release,
+  grade,
+  exportHandouts,
+  validate,
+  course,
+  formgrade,
+  gradeManual,
+];
 
 export const USAGE_ERROR = 2;
 
@@ -33,7 +43,15 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .exitOverride()
     // Commander puts "(Did you mean …?)" on a second line; keep every error on one line.
-    .configureOutput({ outputError: (text, write) => write(`peft-lab: ${text.trim().replace(/^error: /, "").replace(/\s*\n\s*/g, " ")}\n`) });
+    .configureOutput({
+      outputError: (text, write) =>
+        write(
+          `peft-lab: ${text
+            .trim()
+            .replace(/^error: /, "")
+            .replace(/\s*\n\s*/g, " ")}\n`,
+        ),
+    });
   for (const command of COMMANDS) command.register(program);
   return program;
 }

@@ -18,7 +18,10 @@ export function register(program: Command): void {
     .option("--against <released.ipynb>", "the released notebook (also finds deleted cells)")
     .option("--cell-timeout <seconds>", "per cell", seconds, 120)
     .action(async (file: string, options: { against?: string; cellTimeout: number }) => {
-      const [{ formatReport, validateSubmission }, { silenceServicesLogging }] = await Promise.all([import("../course/validate"), import("../jupyter/quiet")]);
+      const [{ formatReport, validateSubmission }, { silenceServicesLogging }] = await Promise.all([
+        import("../course/validate"),
+        import("../jupyter/quiet"),
+      ]);
       silenceServicesLogging();
       const report = await validateSubmission(file, { against: options.against, cellTimeoutMs: options.cellTimeout * 1000 });
       console.log(formatReport(report));

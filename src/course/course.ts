@@ -42,7 +42,7 @@ export const latePolicySchema = z.discriminatedUnion("type", [
 export type LatePolicy = z.infer<typeof latePolicySchema>;
 
 export const rosterStudentSchema = z.strictObject({
-  id: z.string().regex(ID, 'letters, digits and . _ @ + - only (it names the submissions folder)'),
+  id: z.string().regex(ID, "letters, digits and . _ @ + - only (it names the submissions folder)"),
   name: z.string().trim().min(1),
   email: z.email().optional(),
   /** The student's id in the LMS (Canvas user id, Moodle user or participant id). */
@@ -80,7 +80,10 @@ export const courseSchema = z
   .strictObject({
     name: z.string().optional(),
     /** IANA name ("Europe/Berlin"); due dates and timestamps without an offset are read in it. */
-    timezone: z.string().refine((tz) => IANAZone.isValidZone(tz), { message: "not an IANA timezone name (e.g. Europe/Berlin)" }).optional(),
+    timezone: z
+      .string()
+      .refine((tz) => IANAZone.isValidZone(tz), { message: "not an IANA timezone name (e.g. Europe/Berlin)" })
+      .optional(),
     latePolicy: latePolicySchema.optional(),
     assignments: z.array(assignmentSchema),
     roster: z.array(rosterStudentSchema).default([]),
@@ -98,9 +101,18 @@ export const courseSchema = z
         else first.set(name, at);
       }
     };
-    unique(course.assignments.map((a, i) => ({ name: a.name, at: ["assignments", i, "name"] })), "assignment");
-    unique(course.roster.map((s, i) => ({ name: s.id, at: ["roster", i, "id"] })), "student id");
-    unique(course.roster.flatMap((s, i) => (s.lmsId ? [{ name: s.lmsId, at: ["roster", i, "lmsId"] }] : [])), "lmsId");
+    unique(
+      course.assignments.map((a, i) => ({ name: a.name, at: ["assignments", i, "name"] })),
+      "assignment",
+    );
+    unique(
+      course.roster.map((s, i) => ({ name: s.id, at: ["roster", i, "id"] })),
+      "student id",
+    );
+    unique(
+      course.roster.flatMap((s, i) => (s.lmsId ? [{ name: s.lmsId, at: ["roster", i, "lmsId"] }] : [])),
+      "lmsId",
+    );
     course.assignments.forEach((a, i) => {
       const problem = dateProblem(a.due);
       if (problem) ctx.addIssue({ code: "custom", path: ["assignments", i, "due"], message: problem });
@@ -108,8 +120,10 @@ export const courseSchema = z
     const students = new Set(course.roster.map((s) => s.id));
     const assignments = new Set(course.assignments.map((a) => a.name));
     course.extensions.forEach((e, i) => {
-      if (!students.has(e.student)) ctx.addIssue({ code: "custom", path: ["extensions", i, "student"], message: `"${e.student}" is not on the roster` });
-      if (!assignments.has(e.assignment)) ctx.addIssue({ code: "custom", path: ["extensions", i, "assignment"], message: `no assignment "${e.assignment}"` });
+      if (!students.has(e.student))
+        ctx.addIssue({ code: "custom", path: ["extensions", i, "student"], message: `"${e.student}" is not on the roster` });
+      if (!assignments.has(e.assignment))
+        ctx.addIssue({ code: "custom", path: ["extensions", i, "assignment"], message: `no assignment "${e.assignment}"` });
       const problem = e.until !== undefined ? dateProblem(e.until) : undefined;
       if (problem) ctx.addIssue({ code: "custom", path: ["extensions", i, "until"], message: problem });
     });

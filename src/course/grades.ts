@@ -60,7 +60,10 @@ export function readSubmissionTimes(gradingDir: string): SubmissionTimes {
 }
 
 /** Adds (or updates) the times of these submissions. */
-export function recordSubmissionTimes(gradingDir: string, submissions: readonly { student: string; assignment: string; dir: string }[]): SubmissionTimes {
+export function recordSubmissionTimes(
+  gradingDir: string,
+  submissions: readonly { student: string; assignment: string; dir: string }[],
+): SubmissionTimes {
   const times = readSubmissionTimes(gradingDir);
   for (const s of submissions) times[key(s.student, s.assignment)] = readTimestampFile(s.dir);
   fs.writeFileSync(path.join(gradingDir, TIMESTAMPS_FILE), `${JSON.stringify(times, null, 1)}\n`);
@@ -192,7 +195,23 @@ function itemColumns(rows: readonly CourseRow[]): string[] {
 /** grades.csv with a course file: ids, names, each item, then the lateness and the final total. */
 export function courseGradesCsv(grades: CourseGrades): string {
   const columns = itemColumns(grades.rows);
-  const header = ["student", "name", "email", "lms_id", "assignment", ...columns, "score", "submitted", "deadline", "days_late", "penalty_percent", "total", "max", "status", "remarks"];
+  const header = [
+    "student",
+    "name",
+    "email",
+    "lms_id",
+    "assignment",
+    ...columns,
+    "score",
+    "submitted",
+    "deadline",
+    "days_late",
+    "penalty_percent",
+    "total",
+    "max",
+    "status",
+    "remarks",
+  ];
   const rows = grades.rows.map((r) => {
     const items = new Map((r.attempt?.items ?? []).map((i) => [i.id, i.points]));
     return [

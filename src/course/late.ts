@@ -17,7 +17,12 @@ const DAY_MS = 86_400_000;
  * course's timezone (else UTC), and `note` says so.
  */
 export function parseTimestamp(text: string, zone = "UTC"): { value?: DateTime; error?: string; note?: string } {
-  const line = text.replace(/^\uFEFF/, "").trim().split(/\r?\n/)[0]?.trim() ?? "";
+  const line =
+    text
+      .replace(/^\uFEFF/, "")
+      .trim()
+      .split(/\r?\n/)[0]
+      ?.trim() ?? "";
   if (line === "") return { error: "timestamp.txt is empty" };
   const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(.*)$/.exec(line);
   if (!m) return { error: `timestamp.txt: "${line.slice(0, 60)}" is not a date and time (expected e.g. 2026-11-20 23:59:00.123456 UTC)` };
@@ -30,7 +35,8 @@ export function parseTimestamp(text: string, zone = "UTC"): { value?: DateTime; 
   else if (IANAZone.isValidZone(rawZone)) zoneName = rawZone;
   else return { error: `timestamp.txt: unknown timezone "${rawZone.slice(0, 40)}" in "${line.slice(0, 60)}"` };
   const value = DateTime.fromISO(`${date}T${time.replace(",", ".")}${suffix}`, { zone: zoneName, setZone: suffix !== "" });
-  if (!value.isValid) return { error: `timestamp.txt: "${line.slice(0, 60)}" is not a valid time (${value.invalidExplanation ?? value.invalidReason})` };
+  if (!value.isValid)
+    return { error: `timestamp.txt: "${line.slice(0, 60)}" is not a valid time (${value.invalidExplanation ?? value.invalidReason})` };
   return { value, ...(rawZone === "" ? { note: `timestamp.txt has no timezone; read as ${zone}` } : {}) };
 }
 

@@ -34,7 +34,14 @@ function assignmentsOf(course: Course, grades: CourseGrades): { name: string; lm
 
 export function canvasCsv(course: Course, grades: CourseGrades): string {
   const assignments = assignmentsOf(course, grades);
-  const header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", ...assignments.map((a) => (a.lmsId ? `${a.name} (${a.lmsId})` : a.name))];
+  const header = [
+    "Student",
+    "ID",
+    "SIS User ID",
+    "SIS Login ID",
+    "Section",
+    ...assignments.map((a) => (a.lmsId ? `${a.name} (${a.lmsId})` : a.name)),
+  ];
   const possible = ["Points Possible", "", "", "", "", ...assignments.map((a) => a.max)];
   const rows = byStudent(course, grades).map(({ student, rows }) => [
     student.name,
@@ -80,7 +87,13 @@ export function gradescopeResults(row: CourseRow): GradescopeResults {
   const tests = items.map((item): GradescopeTest => {
     const pending = item.points === null ? ["a written answer: graded by a person"] : [];
     const lines = [...item.checks.map((c) => `${c.passed ? "✓" : "✗"} ${c.name}: ${c.message}`), ...item.notes, ...pending];
-    return { name: item.id, score: item.points ?? 0, max_score: item.maxPoints, output: lines.join("\n"), status: item.points === item.maxPoints ? "passed" : "failed" };
+    return {
+      name: item.id,
+      score: item.points ?? 0,
+      max_score: item.maxPoints,
+      output: lines.join("\n"),
+      status: item.points === item.maxPoints ? "passed" : "failed",
+    };
   });
   return { score: row.total, output: [...row.remarks, ...(row.attempt?.notes ?? [])].join("\n"), tests };
 }

@@ -56,7 +56,11 @@ interface Owner {
   skip?: string;
 }
 
-const lettersOf = (text: string) => text.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]/g, "");
+const lettersOf = (text: string) =>
+  text
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[^a-z0-9]/g, "");
 
 /** Canvas's "lastfirst": "Doe, Jane" and "Jane Doe" are both "doejane". */
 function canvasName(name: string): string {
@@ -83,7 +87,8 @@ function ownerOf(lms: LmsKind, segments: readonly string[], roster: readonly Ros
     return { student, who: `Canvas user ${userId} (${lastfirst})`, rest: [original], late: Boolean(late) };
   }
   const m = /^(.+)_(\d+)_assign(submission|feedback)_([a-z]+)_$/i.exec(segments[0]);
-  if (!m || segments.length < 2) return { who: segments[0], rest: [], skip: `not in a Moodle submission folder (<Full Name>_<id>_assignsubmission_file_/)` };
+  if (!m || segments.length < 2)
+    return { who: segments[0], rest: [], skip: `not in a Moodle submission folder (<Full Name>_<id>_assignsubmission_file_/)` };
   const [, fullName, number, , plugin] = m;
   if (plugin !== "file") return { who: fullName, rest: [], skip: `a Moodle "${plugin}" submission, not a file` };
   const student = roster.find((s) => s.lmsId === number) ?? unique(roster, (s) => lettersOf(s.name) === lettersOf(fullName));
@@ -103,7 +108,9 @@ function pathSegments(name: string): { segments?: string[]; problem?: string } {
 
 const openZip = (file: string) =>
   new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(file, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: true }, (err, zip) => (err ? reject(err) : resolve(zip))),
+    yauzl.open(file, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: true }, (err, zip) =>
+      err ? reject(err) : resolve(zip),
+    ),
   );
 
 const readStream = (zip: yauzl.ZipFile, entry: yauzl.Entry) =>
@@ -122,7 +129,8 @@ function makeFolderInside(root: string, segments: readonly string[]): boolean {
 }
 
 export async function importSubmissions(zipFile: string, options: ImportOptions): Promise<ImportResult> {
-  const limits = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & ImportOptions;
+  const limits = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS &
+    ImportOptions;
   if (!/^[\w.-]+$/.test(options.assignment)) throw new Error(`--assignment "${options.assignment}": letters, digits, "_", "-" or "." only`);
   let zip: yauzl.ZipFile;
   try {
@@ -158,7 +166,8 @@ export async function importSubmissions(zipFile: string, options: ImportOptions)
     const key = relative.toLowerCase();
     const earlier = targets.get(key);
     if (earlier !== undefined) return skip(`would be written to ${relative} like "${earlier}": duplicate skipped`);
-    if (entry.uncompressedSize > limits.maxFileBytes) return skip(`${entry.uncompressedSize} bytes, over the ${limits.maxFileBytes}-byte cap per file: skipped`);
+    if (entry.uncompressedSize > limits.maxFileBytes)
+      return skip(`${entry.uncompressedSize} bytes, over the ${limits.maxFileBytes}-byte cap per file: skipped`);
     if (total + entry.uncompressedSize > limits.maxTotalBytes) return skip(`over the ${limits.maxTotalBytes}-byte cap for the whole zip: skipped`);
     targets.set(key, name);
 
@@ -170,7 +179,9 @@ export async function importSubmissions(zipFile: string, options: ImportOptions)
       out = fs.createWriteStream(file, { flags: "wx" });
       await new Promise<void>((resolve, reject) => out.once("open", () => resolve()).once("error", reject));
     } catch (err) {
-      return skip(`${relative} ${(err as NodeJS.ErrnoException).code === "EEXIST" ? "already exists; not overwritten" : `cannot be written (${(err as Error).message})`}`);
+      return skip(
+        `${relative} ${(err as NodeJS.ErrnoException).code === "EEXIST" ? "already exists; not overwritten" : `cannot be written (${(err as Error).message})`}`,
+      );
     }
     // The sizes checked above are the headers'; yauzl (validateEntrySizes) fails a stream that inflates past them.
     total += entry.uncompressedSize;
@@ -206,6 +217,9 @@ export async function importSubmissions(zipFile: string, options: ImportOptions)
     });
     zip.readEntry();
   });
-  if (lateStudents.size > 0) result.notes.push(`Canvas marked these submissions late: ${[...lateStudents].sort().join(", ")} (Canvas writes no timestamp.txt; lateness is checked only with one)`);
+  if (lateStudents.size > 0)
+    result.notes.push(
+      `Canvas marked these submissions late: ${[...lateStudents].sort().join(", ")} (Canvas writes no timestamp.txt; lateness is checked only with one)`,
+    );
   return result;
 }

@@ -53,7 +53,10 @@ export function parseRosterCsv(text: string, name: string): RosterImport {
   const splitName = columns.name === undefined && firstName >= 0 && lastName >= 0;
   const missing = (["id", "name"] as const).filter((f) => columns[f] === undefined && !(f === "name" && splitName));
   if (missing.length > 0) {
-    return { students: [], problems: [`${name}: no ${missing.join(" or ")} column (found: ${headers.join(", ")}; expected e.g. id,name,email,lmsId)`] };
+    return {
+      students: [],
+      problems: [`${name}: no ${missing.join(" or ")} column (found: ${headers.join(", ")}; expected e.g. id,name,email,lmsId)`],
+    };
   }
   const students: RosterStudent[] = [];
   const problems: string[] = [];
@@ -69,7 +72,13 @@ export function parseRosterCsv(text: string, name: string): RosterImport {
       return cell === "" ? undefined : cell;
     };
     const fullName = splitName ? `${row[firstName] ?? ""} ${row[lastName] ?? ""}`.trim() : (value("name") ?? "");
-    const parsed = rosterStudentSchema.safeParse({ id: value("id") ?? "", name: fullName, email: value("email"), lmsId: value("lmsId"), section: value("section") });
+    const parsed = rosterStudentSchema.safeParse({
+      id: value("id") ?? "",
+      name: fullName,
+      email: value("email"),
+      lmsId: value("lmsId"),
+      section: value("section"),
+    });
     if (!parsed.success) {
       problems.push(...parsed.error.issues.map((issue) => `${name}, line ${line}: ${fieldPath(issue.path)}: ${issue.message}`));
       return;
@@ -86,7 +95,10 @@ export function parseRosterCsv(text: string, name: string): RosterImport {
 }
 
 /** The roster with `incoming` merged in by id: existing students updated, new ones appended. */
-export function mergeRoster(existing: readonly RosterStudent[], incoming: readonly RosterStudent[]): { roster: RosterStudent[]; added: number; updated: number } {
+export function mergeRoster(
+  existing: readonly RosterStudent[],
+  incoming: readonly RosterStudent[],
+): { roster: RosterStudent[]; added: number; updated: number } {
   const roster = existing.map((s) => ({ ...s }));
   let added = 0;
   let updated = 0;

@@ -56,7 +56,8 @@ function cellProblems(nb: Notebook, reference: Notebook | undefined): Finding[] 
   const expected = new Map<string, string | undefined>();
   for (const cell of reference?.cells ?? []) {
     const meta = nbgraderOf(cell);
-    if (meta?.grade_id && (isGrade(cell) || isSolution(cell) || isLocked(cell))) expected.set(meta.grade_id, isLocked(cell) ? computeChecksum(cell) : undefined);
+    if (meta?.grade_id && (isGrade(cell) || isSolution(cell) || isLocked(cell)))
+      expected.set(meta.grade_id, isLocked(cell) ? computeChecksum(cell) : undefined);
   }
   const seen = new Map<string, number>();
   nb.cells.forEach((cell, index) => {
@@ -99,8 +100,10 @@ function runProblem(cell: Cell, run: CellRun): string | undefined {
   if (run.status === "timeout") return run.message;
   if (run.status === "dead") return `the kernel died here (${run.message}): the cells after it did not run`;
   const stub = run.message.includes(STUB_ERROR_MESSAGE);
-  if (isGrade(cell) && !isSolution(cell)) return stub ? "the public checks fail: a function they call is still the stub (not implemented yet)" : publicCheckNote(run);
-  if (stub) return isSolution(cell) ? "still the stub: replace it with your code" : "fails: a function it calls is still the stub (not implemented yet)";
+  if (isGrade(cell) && !isSolution(cell))
+    return stub ? "the public checks fail: a function they call is still the stub (not implemented yet)" : publicCheckNote(run);
+  if (stub)
+    return isSolution(cell) ? "still the stub: replace it with your code" : "fails: a function it calls is still the stub (not implemented yet)";
   return `fails: ${firstLines(run.message)}`;
 }
 
@@ -118,7 +121,10 @@ export async function validateSubmission(file: string, options: ValidateOptions 
   try {
     nb = parseNotebook(fs.readFileSync(file, "utf8"), path.basename(file));
   } catch (err) {
-    return report([finding(undefined, undefined, `${(err as Error).message}; download the released notebook again and copy your answers into it`)], false);
+    return report(
+      [finding(undefined, undefined, `${(err as Error).message}; download the released notebook again and copy your answers into it`)],
+      false,
+    );
   }
   const reference = options.against ? release(readNotebook(options.against), { name: options.against }) : undefined;
   const wantLanguage = reference?.metadata.kernelspec?.language ?? EXPECTED_LANGUAGE;
@@ -126,7 +132,16 @@ export async function validateSubmission(file: string, options: ValidateOptions 
   const language = spec?.language ?? nb.metadata.language_info?.name;
   if (language !== wantLanguage) {
     const kernel = reference?.metadata.kernelspec?.name ?? "tslab";
-    return report([finding(undefined, undefined, `the notebook uses the kernel "${spec?.name ?? "none"}" (${language ?? "unknown language"}); it must run in "${kernel}" (${wantLanguage}): Kernel → Change Kernel, or start again from the released notebook`)], false);
+    return report(
+      [
+        finding(
+          undefined,
+          undefined,
+          `the notebook uses the kernel "${spec?.name ?? "none"}" (${language ?? "unknown language"}); it must run in "${kernel}" (${wantLanguage}): Kernel → Change Kernel, or start again from the released notebook`,
+        ),
+      ],
+      false,
+    );
   }
   const findings = cellProblems(nb, reference);
 

@@ -35,7 +35,10 @@ function balanced(pool: readonly LabelledExample[], perClass: number, order: "gr
     if (byClass[label].length < perClass) byClass[label].push({ ids: e.ids, label });
   }
   const short = byClass.findIndex((members) => members.length < perClass);
-  if (short >= 0) throw new RangeError(`mixedReviews: the ${what} pool has only ${byClass[short].length} ${MIXED_REVIEW_CLASSES[short]} examples, ${perClass} needed`);
+  if (short >= 0)
+    throw new RangeError(
+      `mixedReviews: the ${what} pool has only ${byClass[short].length} ${MIXED_REVIEW_CLASSES[short]} examples, ${perClass} needed`,
+    );
   if (order === "grouped") return byClass.flat();
   return Array.from({ length: perClass }, (_, i) => byClass.map((members) => members[i])).flat();
 }

@@ -175,7 +175,10 @@ export const ZERO_SHOT_TEMPLATE = [".", "i"] as const;
  * the positive verbs' summed next-token probability exceeds the negative verbs'. `nextTokenLogits(ids)` returns the
  * logits (one row per position, vocabulary columns), e.g. a Transformer's lmLogits.
  */
-export function zeroShotAccuracy(nextTokenLogits: (ids: number[]) => { row(i: number): { data: ArrayLike<number> } }, examples: readonly LabelledExample[]): number {
+export function zeroShotAccuracy(
+  nextTokenLogits: (ids: number[]) => { row(i: number): { data: ArrayLike<number> } },
+  examples: readonly LabelledExample[],
+): number {
   if (examples.length === 0) throw new RangeError("zeroShotAccuracy: no examples");
   const positive = encode(POSITIVE_VERBS);
   const negative = encode(NEGATIVE_VERBS);

@@ -101,27 +101,57 @@ export const LORA_RANKS = [1, 2, 4, 8, 16, 32] as const;
 export function lora(rank: number, targets: LoraTarget[], lr: number): MethodSpec {
   const config = { r: rank, alpha: LORA_ALPHA, targets, granularity: "matrix", bias: "none" } as const;
   const row = { id: `lora-r${rank}-${targets.join("")}`, settings: ` r=${rank} (${targets.join(",")})`, lr, rank };
-  return peftRow("lora", row, () => config, () => ({ init: "kaiming-uniform" }));
+  return peftRow(
+    "lora",
+    row,
+    () => config,
+    () => ({ init: "kaiming-uniform" }),
+  );
 }
 
-export const HOULSBY_ADAPTERS = peftRow("adapter", { id: "adapter-houlsby", settings: " (Houlsby, d_a=8)", lr: 3e-2 }, () => ({ bottleneck: 8, placement: "houlsby", bias: true }));
-export const PFEIFFER_ADAPTERS = peftRow("adapter", { id: "adapter-pfeiffer", settings: " (Pfeiffer, d_a=8)", lr: 1e-1 }, () => ({ bottleneck: 8, placement: "pfeiffer", bias: true }));
+export const HOULSBY_ADAPTERS = peftRow("adapter", { id: "adapter-houlsby", settings: " (Houlsby, d_a=8)", lr: 3e-2 }, () => ({
+  bottleneck: 8,
+  placement: "houlsby",
+  bias: true,
+}));
+export const PFEIFFER_ADAPTERS = peftRow("adapter", { id: "adapter-pfeiffer", settings: " (Pfeiffer, d_a=8)", lr: 1e-1 }, () => ({
+  bottleneck: 8,
+  placement: "pfeiffer",
+  bias: true,
+}));
 
 /**
  * Prompt tuning initialised from class labels, as Lester et al. recommend: the mean embeddings of the verbs that
  * carry each polarity in the pretraining text (label words the LM knows), the other rows sampled vocabulary.
  */
-export const PROMPT_TUNING = peftRow("prompt", { id: "prompt", settings: " (P=4)", lr: 1e-1 }, () => ({ length: 4 }), (model) => ({
-  kind: "class-labels",
-  embeddings: model.weight("tok").value,
-  labels: [encode(NEGATIVE_VERBS), encode(POSITIVE_VERBS)],
+export const PROMPT_TUNING = peftRow(
+  "prompt",
+  { id: "prompt", settings: " (P=4)", lr: 1e-1 },
+  () => ({ length: 4 }),
+  (model) => ({
+    kind: "class-labels",
+    embeddings: model.weight("tok").value,
+    labels: [encode(NEGATIVE_VERBS), encode(POSITIVE_VERBS)],
+  }),
+);
+
+export const P_TUNING = peftRow("ptuning", { id: "ptuning", settings: " (P=4, MLP encoder)", lr: 1e-1 }, (c) => ({
+  length: 4,
+  encoder: "mlp",
+  hidden: c.dModel,
+  lstmLayers: 2,
 }));
 
-export const P_TUNING = peftRow("ptuning", { id: "ptuning", settings: " (P=4, MLP encoder)", lr: 1e-1 }, (c) => ({ length: 4, encoder: "mlp", hidden: c.dModel, lstmLayers: 2 }));
+export const PREFIX_TUNING = peftRow("prefix", { id: "prefix", settings: " (P=4)", lr: 1e-1 }, (c) => ({
+  length: 4,
+  projection: false,
+  hidden: c.dModel,
+}));
 
-export const PREFIX_TUNING = peftRow("prefix", { id: "prefix", settings: " (P=4)", lr: 1e-1 }, (c) => ({ length: 4, projection: false, hidden: c.dModel }));
-
-export const LLAMA_ADAPTER = peftRow("llama_adapter", { id: "llama_adapter", settings: " (P=4, zero-init gate)", lr: 1e-1 }, (c) => ({ length: 4, layers: c.nLayers }));
+export const LLAMA_ADAPTER = peftRow("llama_adapter", { id: "llama_adapter", settings: " (P=4, zero-init gate)", lr: 1e-1 }, (c) => ({
+  length: 4,
+  layers: c.nLayers,
+}));
 
 /** The paper's l_k, l_v, l_ff. */
 export const IA3 = peftRow("ia3", { id: "ia3", settings: " (l_k, l_v, l_ff)", lr: 1e-1 }, () => ({ targets: ["k", "v", "ff"] }));

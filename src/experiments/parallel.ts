@@ -27,13 +27,17 @@ export async function runSweepParallel(options: ParallelSweepOptions): Promise<S
   const checkpoint = options.checkpoint ?? DEFAULT_CHECKPOINT;
   const methods = options.methods.map(methodById);
   const tradeOff = (options.tradeOff ?? []).map(methodById);
-  if (!Number.isInteger(options.workers) || options.workers < 1) throw new RangeError(`runSweepParallel: workers must be a positive integer, got ${options.workers}`);
+  if (!Number.isInteger(options.workers) || options.workers < 1)
+    throw new RangeError(`runSweepParallel: workers must be a positive integer, got ${options.workers}`);
   if (!existsSync(WORKER_FILE)) throw new RangeError(`runSweepParallel: ${WORKER_FILE} is missing; run the compiled package (npm run build)`);
   const tasks = [...methods, ...tradeOff].flatMap((m) => Array.from({ length: settings.seeds }, (_, seed) => ({ method: m.id, seed })));
   const results: TaskResult[] = new Array(tasks.length);
   let next = 0;
   let done = 0;
-  const workers = Array.from({ length: Math.min(options.workers, tasks.length) }, () => new Worker(WORKER_FILE, { workerData: { checkpoint, settings } }));
+  const workers = Array.from(
+    { length: Math.min(options.workers, tasks.length) },
+    () => new Worker(WORKER_FILE, { workerData: { checkpoint, settings } }),
+  );
   try {
     await Promise.all(
       workers.map(

@@ -169,4 +169,3 @@ export function loadPretrained(path = DEFAULT_CHECKPOINT): PretrainResult {
   cache.set(path, result);
   return result;
 }
-

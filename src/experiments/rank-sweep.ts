@@ -14,7 +14,16 @@
  *    linear probe on the frozen features (HEAD_ONLY) shows how much the representation alone already gives.
  */
 import * as ag from "../autograd/tensor";
-import { HELD_OUT_ADJECTIVES, encode, firstImpression, pretrainingCorpus, reviewPolarity, zeroShotAccuracy, type LabelledExample, type ReviewTask } from "../data/reviews";
+import {
+  HELD_OUT_ADJECTIVES,
+  encode,
+  firstImpression,
+  pretrainingCorpus,
+  reviewPolarity,
+  zeroShotAccuracy,
+  type LabelledExample,
+  type ReviewTask,
+} from "../data/reviews";
 import { Transformer } from "../transformer/transformer";
 import { LINEAR_SITES } from "../transformer/config";
 import { initWeights, linearName, withClassifierHead } from "../transformer/weights";
@@ -152,7 +161,11 @@ export function fineTune(method: MethodSpec, seed: number, settings: SweepSettin
   const ids = (batch: readonly LabelledExample[]): number[][] => batch.map((e) => e.ids);
   const history = train({
     examples: data.train,
-    loss: (batch) => ag.crossEntropy(model.classLogits(ids(batch)), batch.map((e) => e.label)),
+    loss: (batch) =>
+      ag.crossEntropy(
+        model.classLogits(ids(batch)),
+        batch.map((e) => e.label),
+      ),
     optimizer,
     epochs: settings.epochs,
     batchSize: settings.batchSize,
@@ -282,7 +295,9 @@ export function summarise(
   return {
     settings,
     pretrained: { lmLoss: meanLmLoss(pretrainedModel, forgetting), verbAgreement: pretrained.meta.verbAgreement, params: baseParams },
-    zeroShot: stats(Array.from({ length: settings.seeds }, (_, seed) => zeroShotAccuracy((ids) => pretrainedModel.lmLogits(ids), taskData(settings, seed).test))),
+    zeroShot: stats(
+      Array.from({ length: settings.seeds }, (_, seed) => zeroShotAccuracy((ids) => pretrainedModel.lmLogits(ids), taskData(settings, seed).test)),
+    ),
     runs,
     summary: methods.map(summarize),
     tradeOff: tradeOff.map(summarize),

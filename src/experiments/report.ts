@@ -214,7 +214,11 @@ export function sweepFigures(result: SweepResult): SweepFigures {
   const curves = new Map<string, MethodSummary[]>();
   for (const base of result.summary) {
     const others = result.tradeOff.filter((s) => s.id.startsWith(`${base.id}@`));
-    if (others.length > 0) curves.set(base.label, [base, ...others].sort((a, b) => a.lr - b.lr));
+    if (others.length > 0)
+      curves.set(
+        base.label,
+        [base, ...others].sort((a, b) => a.lr - b.lr),
+      );
   }
   const forgetting: Figure = {
     data: [
@@ -261,7 +265,9 @@ export function sweepHtml(result: SweepResult, figures: SweepFigures = sweepFigu
     "Seconds / run": r.seconds.toFixed(2),
   }));
   const { settings } = result;
-  const charts = Object.values(figures).map((f, i) => chartHtml(f, `sweep-chart-${i}`)).join("\n");
+  const charts = Object.values(figures)
+    .map((f, i) => chartHtml(f, `sweep-chart-${i}`))
+    .join("\n");
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>peft-lab rank sweep</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}

@@ -33,7 +33,8 @@ function gradeBadge(cell: Cell): string {
 function renderCell(cell: Cell, env: PageEnv): { html: string; usesPlotly: boolean } {
   const source = sourceText(cell.source);
   const badge = gradeBadge(cell);
-  if (cell.cell_type === "markdown") return { html: `<section class="cell markdown">${badge}${renderMarkdown(source, env)}</section>`, usesPlotly: false };
+  if (cell.cell_type === "markdown")
+    return { html: `<section class="cell markdown">${badge}${renderMarkdown(source, env)}</section>`, usesPlotly: false };
   if (cell.cell_type === "raw") return { html: `<section class="cell raw">${badge}<pre>${escapeHtml(source)}</pre></section>`, usesPlotly: false };
   const outputs = cell.outputs.map((o) => renderOutput(o, env));
   const prompt = `<div class="prompt">In [${cell.execution_count ?? " "}]</div>`;

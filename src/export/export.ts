@@ -42,7 +42,8 @@ function page(wb: Workbook, nb: Notebook, kind: string, notes: string[]): string
 }
 
 function outputsNote(nb: Notebook, executed: boolean): string {
-  if (executed) return `Outputs from a fresh run of <code>${escapeHtml(nb.metadata.kernelspec?.name ?? "tslab")}</code> on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC.`;
+  if (executed)
+    return `Outputs from a fresh run of <code>${escapeHtml(nb.metadata.kernelspec?.name ?? "tslab")}</code> on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC.`;
   const withOutputs = nb.cells.some((c) => c.cell_type === "code" && c.outputs.length > 0);
   return `Not re-executed: outputs are those stored in the notebook${withOutputs ? "" : ", and it has none"} (<code>peft-lab export --execute</code> runs it first).`;
 }
@@ -99,7 +100,13 @@ export async function exportHandouts(options: ExportOptions): Promise<ExportResu
 
   const { execute } = options;
   if (execute !== true) await exportAll(execute || undefined);
-  else if (loaded.length > 0) await attempt(() => withKernelHost(loaded.map((wb) => wb.path), exportAll));
+  else if (loaded.length > 0)
+    await attempt(() =>
+      withKernelHost(
+        loaded.map((wb) => wb.path),
+        exportAll,
+      ),
+    );
 
   await attempt(() => write("index.html", indexPage(entries, [...failures])));
   return { files, workbooks, failures, durationMs: Date.now() - started };

@@ -11,7 +11,6 @@ import { renderDisplayMath, renderMarkdown, type PageEnv } from "./markdown";
 /** Richest first, as Jupyter front ends choose. */
 const MIME_ORDER = ["text/html", "image/svg+xml", "image/png", "image/jpeg", "image/gif", "text/latex", "text/markdown", "text/plain"] as const;
 
-
 let loaderStart: string | undefined;
 
 /**
@@ -83,7 +82,8 @@ export function renderOutput(output: Output, env: PageEnv): HtmlOutput {
     }
     default: {
       const mime = MIME_ORDER.find((m) => m in output.data);
-      if (!mime) return { html: `<p class="note">(output of type ${escapeHtml(Object.keys(output.data).join(", "))} not shown)</p>`, usesPlotly: false };
+      if (!mime)
+        return { html: `<p class="note">(output of type ${escapeHtml(Object.keys(output.data).join(", "))} not shown)</p>`, usesPlotly: false };
       const value = output.data[mime];
       return mimeHtml(mime, Array.isArray(value) ? value.join("") : String(value), env);
     }

@@ -41,7 +41,8 @@ function link(file: string | undefined, label: string): string {
 /** Links every sheet's handouts, with its exercises; `failures` (messages naming file and cell) are listed first. */
 export function indexPage(entries: readonly IndexEntry[], failures: readonly string[]): string {
   const items = entries.map((e) => {
-    const exercises = e.exercises.length > 0 ? `<ul class="exercises">${e.exercises.map(exerciseHtml).join("\n")}</ul>` : `<p class="note">No graded exercises.</p>`;
+    const exercises =
+      e.exercises.length > 0 ? `<ul class="exercises">${e.exercises.map(exerciseHtml).join("\n")}</ul>` : `<p class="note">No graded exercises.</p>`;
     return `<li><div class="title">${renderInlineMarkdown(e.title)}</div>
 <div>${link(e.student, "Student handout")} · ${link(e.instructor, "Instructor handout")} · <code>${escapeHtml(e.name)}.ipynb</code></div>
 ${exercises}</li>`;

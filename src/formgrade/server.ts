@@ -119,7 +119,13 @@ export async function startFormgrade(options: FormgradeOptions): Promise<Formgra
     if (at < 0) throw new HttpError(404, `no written answers for item "${query.get("item")}" of "${query.get("assignment")}"`);
     const group = all[at];
     const student = query.get("student");
-    const index = student === null ? Math.max(0, group.entries.findIndex((e) => e.points === null)) : group.entries.findIndex((e) => e.student === student);
+    const index =
+      student === null
+        ? Math.max(
+            0,
+            group.entries.findIndex((e) => e.points === null),
+          )
+        : group.entries.findIndex((e) => e.student === student);
     if (index < 0) throw new HttpError(404, `${student} has no answer for ${group.itemId}`);
     const entryUrl = (i: number) => (group.entries[i] ? gradeUrl(group.assignment, group.itemId, group.entries[i].student) : undefined);
     const nextGroup = all[at + 1];
@@ -140,7 +146,8 @@ export async function startFormgrade(options: FormgradeOptions): Promise<Formgra
   }
 
   async function save(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (!sameSecret(req.headers["x-csrf-token"] as string | undefined, csrf)) throw new HttpError(403, "missing or wrong CSRF token: reload the page");
+    if (!sameSecret(req.headers["x-csrf-token"] as string | undefined, csrf))
+      throw new HttpError(403, "missing or wrong CSRF token: reload the page");
     if (!/^application\/json\b/.test(req.headers["content-type"] ?? "")) throw new HttpError(415, "a save is sent as application/json");
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedHosts().some((h) => origin === `http://${h}`)) throw new HttpError(403, `a save from ${origin} is refused`);
@@ -180,7 +187,11 @@ export async function startFormgrade(options: FormgradeOptions): Promise<Formgra
     if (sameSecret(fromQuery, token)) {
       // The token leaves the address bar (and the history) for a cookie this origin alone sends back.
       url.searchParams.delete("token");
-      res.writeHead(303, { Location: `${url.pathname}${url.search}`, "Set-Cookie": `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`, "Cache-Control": "no-store" });
+      res.writeHead(303, {
+        Location: `${url.pathname}${url.search}`,
+        "Set-Cookie": `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        "Cache-Control": "no-store",
+      });
       res.end();
       return;
     }

@@ -33,7 +33,10 @@ function rubricOf(text: string): string {
   const lines = sourceLines(text);
   const spans = findRegions(lines, SOLUTION);
   if (spans.length === 0) return text.trim();
-  return spans.map((s) => lines.slice(s.beginLine + 1, s.endLine).join("\n")).join("\n\n").trim();
+  return spans
+    .map((s) => lines.slice(s.beginLine + 1, s.endLine).join("\n"))
+    .join("\n\n")
+    .trim();
 }
 
 function fingerprintOf(specFile: string, sourceText: string | undefined): string {
@@ -65,7 +68,8 @@ export function prepareAssignment(loaded: LoadedAssignment): PreparedAssignment 
     // A task's whole cell (its text and mark scheme) is what the grader reads beside the student's work.
     if (isTask(cell) && !isGrade(cell)) manualItems.push({ id: meta.grade_id, points, rubric: sourceText(cell.source).trim(), task: true });
     if (!isGrade(cell)) continue;
-    if (cell.cell_type === "markdown" && isSolution(cell)) manualItems.push({ id: meta.grade_id, points, rubric: rubricOf(sourceText(cell.source)), task: false });
+    if (cell.cell_type === "markdown" && isSolution(cell))
+      manualItems.push({ id: meta.grade_id, points, rubric: rubricOf(sourceText(cell.source)), task: false });
     else if (cell.cell_type === "code" && !isSolution(cell)) autoItems.push({ id: meta.grade_id, points });
     else throw new SpecError(`${sourcePath}: grade cell "${meta.grade_id}" is neither a test cell nor a written answer; peft-lab cannot grade it`);
   }

@@ -45,7 +45,12 @@ interface Scope {
 }
 
 const unwrap = (e: ts.Expression): ts.Expression =>
-  ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e) || ts.isAwaitExpression(e)
+  ts.isParenthesizedExpression(e) ||
+  ts.isAsExpression(e) ||
+  ts.isNonNullExpression(e) ||
+  ts.isTypeAssertionExpression(e) ||
+  ts.isSatisfiesExpression(e) ||
+  ts.isAwaitExpression(e)
     ? unwrap(e.expression)
     : e;
 
@@ -62,7 +67,8 @@ function requiredModule(e: ts.Expression): string | undefined {
   const call = unwrap(e);
   if (!ts.isCallExpression(call) || call.arguments.length !== 1 || !ts.isStringLiteralLike(call.arguments[0])) return undefined;
   const callee = unwrap(call.expression);
-  const isRequire = (ts.isIdentifier(callee) && callee.text === "require") || (ts.isPropertyAccessExpression(callee) && callee.name.text === "require");
+  const isRequire =
+    (ts.isIdentifier(callee) && callee.text === "require") || (ts.isPropertyAccessExpression(callee) && callee.name.text === "require");
   return isRequire || call.expression.kind === ts.SyntaxKind.ImportKeyword ? call.arguments[0].text : undefined;
 }
 
@@ -71,7 +77,8 @@ function requiredModule(e: ts.Expression): string | undefined {
  * `require` passed around as a value, `eval` and `Function`. No workbook needs them in a graded function.
  */
 function hiddenLoad(e: ts.Expression): string | undefined {
-  if (ts.isCallExpression(e) && e.expression.kind === ts.SyntaxKind.ImportKeyword && requiredModule(e) === undefined) return "import() of a computed module name";
+  if (ts.isCallExpression(e) && e.expression.kind === ts.SyntaxKind.ImportKeyword && requiredModule(e) === undefined)
+    return "import() of a computed module name";
   if (!ts.isIdentifier(e)) return undefined;
   if (e.text === "eval" || e.text === "Function") return `${e.text} (code built from a string)`;
   if (e.text !== "require") return undefined;
@@ -86,7 +93,11 @@ function declaredWithin(node: ts.Node): Set<string> {
   const visit = (n: ts.Node): void => {
     if ((ts.isParameter(n) || ts.isVariableDeclaration(n) || ts.isBindingElement(n)) && !ts.isIdentifier(n.name)) {
       for (const name of bindingNames(n.name)) names.add(name);
-    } else if ((ts.isParameter(n) || ts.isVariableDeclaration(n) || ts.isBindingElement(n) || ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n)) && n.name && ts.isIdentifier(n.name)) {
+    } else if (
+      (ts.isParameter(n) || ts.isVariableDeclaration(n) || ts.isBindingElement(n) || ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n)) &&
+      n.name &&
+      ts.isIdentifier(n.name)
+    ) {
       names.add(n.name.text);
     }
     ts.forEachChild(n, visit);
@@ -99,7 +110,12 @@ function declaredWithin(node: ts.Node): Set<string> {
 function isMemberName(id: ts.Identifier): boolean {
   const p = id.parent;
   return (
-    ((ts.isPropertyAccessExpression(p) || ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isPropertySignature(p)) && p.name === id) ||
+    ((ts.isPropertyAccessExpression(p) ||
+      ts.isPropertyAssignment(p) ||
+      ts.isMethodDeclaration(p) ||
+      ts.isPropertyDeclaration(p) ||
+      ts.isPropertySignature(p)) &&
+      p.name === id) ||
     ts.isTypeReferenceNode(p) ||
     ts.isQualifiedName(p)
   );
@@ -133,7 +149,11 @@ class StudentCode {
           if (!el.isTypeOnly) this.top.set(el.name.text, { library: `${(el.propertyName ?? el.name).text} (${from})`, module });
         }
       }
-    } else if (ts.isImportEqualsDeclaration(statement) && ts.isExternalModuleReference(statement.moduleReference) && ts.isStringLiteral(statement.moduleReference.expression)) {
+    } else if (
+      ts.isImportEqualsDeclaration(statement) &&
+      ts.isExternalModuleReference(statement.moduleReference) &&
+      ts.isStringLiteral(statement.moduleReference.expression)
+    ) {
       const module = statement.moduleReference.expression.text;
       this.top.set(statement.name.text, { library: `the module "${module}"`, module });
     } else if (ts.isFunctionDeclaration(statement) && statement.name) {
@@ -195,7 +215,8 @@ class StudentCode {
       returns = [];
       for (const statement of fn.body.statements) {
         if (ts.isVariableStatement(statement)) {
-          for (const d of statement.declarationList.declarations) if (ts.isIdentifier(d.name) && d.initializer) scope.locals.set(d.name.text, d.initializer);
+          for (const d of statement.declarationList.declarations)
+            if (ts.isIdentifier(d.name) && d.initializer) scope.locals.set(d.name.text, d.initializer);
         } else if (ts.isReturnStatement(statement) && statement.expression) returns.push(statement.expression);
         else return undefined;
       }
@@ -218,7 +239,15 @@ class StudentCode {
       let found: string | undefined;
       const parts = ts.isArrayLiteralExpression(e)
         ? e.elements.map((el) => (ts.isSpreadElement(el) ? el.expression : el))
-        : e.properties.map((p) => (ts.isSpreadAssignment(p) ? p.expression : ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined));
+        : e.properties.map((p) =>
+            ts.isSpreadAssignment(p)
+              ? p.expression
+              : ts.isPropertyAssignment(p)
+                ? p.initializer
+                : ts.isShorthandPropertyAssignment(p)
+                  ? p.name
+                  : undefined,
+          );
       for (const part of parts) {
         if (!part) return undefined;
         const inner = this.delegatedResult(part, scope, seen);
@@ -264,7 +293,11 @@ class StudentCode {
     if (ts.isArrayLiteralExpression(e)) return e.elements.every((el) => this.passedThrough(el, scope));
     if (ts.isObjectLiteralExpression(e)) {
       return e.properties.every((p) =>
-        ts.isSpreadAssignment(p) ? this.passedThrough(p.expression, scope) : ts.isPropertyAssignment(p) ? this.passedThrough(p.initializer, scope) : ts.isShorthandPropertyAssignment(p),
+        ts.isSpreadAssignment(p)
+          ? this.passedThrough(p.expression, scope)
+          : ts.isPropertyAssignment(p)
+            ? this.passedThrough(p.initializer, scope)
+            : ts.isShorthandPropertyAssignment(p),
       );
     }
     if (ts.isCallExpression(e)) {
@@ -326,13 +359,18 @@ export function findDelegations(sources: readonly string[], names: Iterable<stri
     const alias = b.library ?? (b.init ? nb.libraryValue(b.init, undefined)?.what : undefined);
     const delegate = alias ?? (b.fn ? nb.delegation(b.fn, new Set()) : undefined);
     if (delegate) {
-      found.set(name, `${name} does no work of its own: it only hands its arguments to ${delegate}. A graded function must compute its result itself; this item scores 0`);
+      found.set(
+        name,
+        `${name} does no work of its own: it only hands its arguments to ${delegate}. A graded function must compute its result itself; this item scores 0`,
+      );
       continue;
     }
     const body = b.fn ?? b.init;
     const use = body ? nb.referenceUse(body, new Set()) : undefined;
-    if (use && "reference" in use) found.set(name, `${name} uses ${use.reference}, a reference implementation students may not use; this item scores 0`);
-    if (use && "hidden" in use) found.set(name, `${name} uses ${use.hidden}, which the grader cannot check for reference implementations; this item scores 0`);
+    if (use && "reference" in use)
+      found.set(name, `${name} uses ${use.reference}, a reference implementation students may not use; this item scores 0`);
+    if (use && "hidden" in use)
+      found.set(name, `${name} uses ${use.hidden}, which the grader cannot check for reference implementations; this item scores 0`);
   }
   return found;
 }

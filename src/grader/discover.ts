@@ -38,8 +38,10 @@ function listDirs(dir: string): string[] {
 /** Why a file (as it is, not where a link leads) is not one to grade; undefined for a regular file of its own. */
 export function notGradable(stat: fs.Stats, name: string): string | undefined {
   if (stat.isSymbolicLink()) return `${name} is a symbolic link; only regular files are graded (hand in the file itself)`;
-  if (!stat.isFile()) return `${name} is not a regular file (${stat.isDirectory() ? "a folder" : stat.isFIFO() ? "a fifo" : stat.isSocket() ? "a socket" : "a device"}); it was not read`;
-  if (stat.nlink > 1) return `${name} is a hard link (${stat.nlink} names for one file, possibly another student's); only a file of its own is graded`;
+  if (!stat.isFile())
+    return `${name} is not a regular file (${stat.isDirectory() ? "a folder" : stat.isFIFO() ? "a fifo" : stat.isSocket() ? "a socket" : "a device"}); it was not read`;
+  if (stat.nlink > 1)
+    return `${name} is a hard link (${stat.nlink} names for one file, possibly another student's); only a file of its own is graded`;
   return undefined;
 }
 
@@ -141,7 +143,12 @@ export function copySubmission(sub: Submission, dir: string): Submission {
       files.set(name, copy);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      rejected.set(name, code === "ELOOP" ? `${name} is a symbolic link; only regular files are graded (hand in the file itself)` : `${name} could not be read (${code ?? (err as Error).message})`);
+      rejected.set(
+        name,
+        code === "ELOOP"
+          ? `${name} is a symbolic link; only regular files are graded (hand in the file itself)`
+          : `${name} could not be read (${code ?? (err as Error).message})`,
+      );
     } finally {
       if (fd !== undefined) fs.closeSync(fd);
     }

@@ -297,7 +297,8 @@ export class Gradebook {
 
   /** The current attempt of one student and assignment. */
   currentAttempt(student: string, assignment: string): StoredAttempt | undefined {
-    const row = this.db.prepare("SELECT * FROM current_attempts WHERE student = ? AND assignment = ?").get(student, assignment) as AttemptRow | undefined;
+    const row = this.db.prepare("SELECT * FROM current_attempts WHERE student = ? AND assignment = ?").get(student, assignment) as
+      AttemptRow | undefined;
     return row && this.load(row);
   }
 
@@ -307,7 +308,8 @@ export class Gradebook {
    */
   gradeManual(student: string, assignment: string, itemId: string, points: string | number, comment: string): StoredAttempt {
     const write = this.db.transaction((): AttemptRow => {
-      const attempt = this.db.prepare("SELECT * FROM current_attempts WHERE student = ? AND assignment = ?").get(student, assignment) as AttemptRow | undefined;
+      const attempt = this.db.prepare("SELECT * FROM current_attempts WHERE student = ? AND assignment = ?").get(student, assignment) as
+        AttemptRow | undefined;
       if (!attempt) {
         const known = this.db.prepare("SELECT 1 FROM attempts WHERE student = ? LIMIT 1").get(student) !== undefined;
         throw known
@@ -315,13 +317,15 @@ export class Gradebook {
           : new ManualGradeError(`no student "${student}" in the gradebook`, "student");
       }
       const item = this.db.prepare("SELECT kind, max_points, answer FROM items WHERE attempt_id = ? AND item_id = ?").get(attempt.id, itemId) as
-        | Pick<ItemRow, "kind" | "max_points" | "answer">
-        | undefined;
+        Pick<ItemRow, "kind" | "max_points" | "answer"> | undefined;
       if (item?.kind === "manual" && item.answer === null) {
         throw new ManualGradeError(`${student} wrote no answer for "${itemId}" (it scores 0 without grading)`, "item");
       }
       if (item?.kind !== "manual") {
-        const written = this.db.prepare("SELECT item_id FROM items WHERE attempt_id = ? AND kind = 'manual' ORDER BY position").pluck().all(attempt.id);
+        const written = this.db
+          .prepare("SELECT item_id FROM items WHERE attempt_id = ? AND kind = 'manual' ORDER BY position")
+          .pluck()
+          .all(attempt.id);
         throw new ManualGradeError(`"${itemId}" is not a written answer of ${assignment} (those are: ${written.join(", ") || "none"})`, "item");
       }
       const value = parsePoints(points, item.max_points);
@@ -342,9 +346,13 @@ export class Gradebook {
   private load(row: AttemptRow): StoredAttempt {
     const itemRows = this.db.prepare("SELECT * FROM items WHERE attempt_id = ? ORDER BY position").all(row.id) as ItemRow[];
     const grades = new Map(
-      (this.db.prepare("SELECT item_id, points, comment FROM manual_grades WHERE attempt_id = ?").all(row.id) as { item_id: string; points: number; comment: string }[]).map(
-        (g) => [g.item_id, g],
-      ),
+      (
+        this.db.prepare("SELECT item_id, points, comment FROM manual_grades WHERE attempt_id = ?").all(row.id) as {
+          item_id: string;
+          points: number;
+          comment: string;
+        }[]
+      ).map((g) => [g.item_id, g]),
     );
     const items: ItemResult[] = itemRows.map((r) => {
       const grade = grades.get(r.item_id);

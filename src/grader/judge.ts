@@ -65,7 +65,8 @@ export function sameNumber(name: string, result: ProbeResult, expected: number, 
   if ("failed" in got) return got.failed;
   const actual = got.value;
   if (typeof actual !== "number") return check(name, false, `returned ${describeValue(actual)}, expected a number`, weight);
-  if (!(Math.abs(actual - expected) <= allowed(expected, t))) return check(name, false, `returned ${describeValue(actual)}, which is not right`, weight);
+  if (!(Math.abs(actual - expected) <= allowed(expected, t)))
+    return check(name, false, `returned ${describeValue(actual)}, which is not right`, weight);
   return check(name, true, `returned ${describeValue(actual)}`, weight);
 }
 
@@ -77,7 +78,12 @@ export function sameMatrix(name: string, result: ProbeResult, expected: readonly
   if (typeof rows === "string") return check(name, false, rows, weight);
   const shapeOk = rows.length === expected.length && (rows[0]?.length ?? 0) === (expected[0]?.length ?? 0);
   if (!shapeOk) {
-    return check(name, false, `returned a ${rows.length}×${rows[0]?.length ?? 0} matrix; the shape should be ${expected.length}×${expected[0]?.length ?? 0}`, weight);
+    return check(
+      name,
+      false,
+      `returned a ${rows.length}×${rows[0]?.length ?? 0} matrix; the shape should be ${expected.length}×${expected[0]?.length ?? 0}`,
+      weight,
+    );
   }
   for (let i = 0; i < rows.length; i++) {
     for (let j = 0; j < rows[i].length; j++) {

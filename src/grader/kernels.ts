@@ -37,7 +37,10 @@ export function startKernel(connection: JupyterConnection, kernelName: string, p
     ? (kernel: Kernel.IKernelConnection) =>
         answersKernelInfo(kernel, WARM_UP_MS)
           .then(() => kernel.requestExecute({ code: warmUp, store_history: false }).done)
-          .then(() => undefined, () => undefined)
+          .then(
+            () => undefined,
+            () => undefined,
+          )
     : undefined;
   return { connection: guarded, session: startSession(guarded, { kernelName, path, prepare }) };
 }

@@ -52,7 +52,9 @@ export function applyManualScores(csv: string, file: string, gradebook: Gradeboo
   });
   const missing = REQUIRED.filter((c) => !header.includes(c));
   if (missing.length > 0) {
-    throw new ScoresFileError(`${file}: no column ${missing.map((c) => `"${c}"`).join(", ")} in the header (it has: ${header.join(", ") || "nothing"}); columns: ${MANUAL_SCORE_COLUMNS.join(", ")}`);
+    throw new ScoresFileError(
+      `${file}: no column ${missing.map((c) => `"${c}"`).join(", ")} in the header (it has: ${header.join(", ") || "nothing"}); columns: ${MANUAL_SCORE_COLUMNS.join(", ")}`,
+    );
   }
 
   const seen = new Map<string, number>();
@@ -62,7 +64,11 @@ export function applyManualScores(csv: string, file: string, gradebook: Gradeboo
   for (const { row, fields, fieldCount } of rows) {
     const value = (column: string) => uncsvText((fields[column] ?? "").trim());
     if (fieldCount > header.length) {
-      problems.push({ row, field: "row", message: `${fieldCount} fields, but the header has ${header.length} columns (a comma in an unquoted comment?)` });
+      problems.push({
+        row,
+        field: "row",
+        message: `${fieldCount} fields, but the header has ${header.length} columns (a comma in an unquoted comment?)`,
+      });
       continue;
     }
     if (value("points") === "") {

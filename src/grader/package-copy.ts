@@ -46,7 +46,9 @@ const isFile = (file: string) => fs.statSync(file, { throwIfNoEntry: false })?.i
 function resolveRelative(fromFile: string, specifier: string, types: boolean): string | undefined {
   const base = path.resolve(path.dirname(fromFile), specifier);
   const stem = base.replace(/\.(js|d\.ts)$/, "");
-  const candidates = types ? [base, `${stem}.d.ts`, path.join(base, "index.d.ts")] : [base, `${base}.js`, path.join(base, "index.js"), `${base}.json`];
+  const candidates = types
+    ? [base, `${stem}.d.ts`, path.join(base, "index.d.ts")]
+    : [base, `${base}.js`, path.join(base, "index.js"), `${base}.json`];
   return candidates.find((c) => (types ? c.endsWith(".d.ts") : true) && isFile(c));
 }
 
@@ -77,7 +79,8 @@ export function moduleClosure(packageRoot: string): PackageClosure {
   while (queue.length > 0) {
     const file = queue.pop()!;
     if (files.has(file)) continue;
-    if (path.relative(packageRoot, file).startsWith("..")) throw new PackageCopyError(`${file}, required by the package's main entry, is outside ${packageRoot}`);
+    if (path.relative(packageRoot, file).startsWith(".."))
+      throw new PackageCopyError(`${file}, required by the package's main entry, is outside ${packageRoot}`);
     files.add(file);
     const types = file.endsWith(".d.ts");
     if (!types && file.endsWith(".js")) {
@@ -149,7 +152,8 @@ export function copyPackage(packageRoot: string, targetRoot: string): PackageClo
 
   const sourceModules = path.join(packageRoot, "node_modules");
   for (const name of closure.packages) {
-    if (!findPackage(name, packageRoot)) throw new PackageCopyError(`the package's main entry requires "${name}", which is not installed in ${sourceModules}`);
+    if (!findPackage(name, packageRoot))
+      throw new PackageCopyError(`the package's main entry requires "${name}", which is not installed in ${sourceModules}`);
   }
   for (const dir of packageDirs(closure.packages, packageRoot)) {
     const relative = path.relative(sourceModules, dir);

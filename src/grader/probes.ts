@@ -37,7 +37,8 @@ export function argCode(value: unknown, where = "argument"): string {
   if (typeof value === "object") {
     const fn = (value as { $fn?: unknown }).$fn;
     if (typeof fn === "string") return `(${fn})`;
-    if (Object.getPrototypeOf(value) !== Object.prototype) throw new ProbeSpecError(`probe ${where}: only plain objects, arrays, matrices and fnArg() can be sent`);
+    if (Object.getPrototypeOf(value) !== Object.prototype)
+      throw new ProbeSpecError(`probe ${where}: only plain objects, arrays, matrices and fnArg() can be sent`);
     const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${JSON.stringify(k)}: ${argCode(v, `${where}.${k}`)}`);
     return `{ ${entries.join(", ")} }`;
   }

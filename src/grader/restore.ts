@@ -72,7 +72,9 @@ export function restoreCells(released: Notebook, student: Notebook): Restored {
     if (id === undefined) {
       current.push(cell);
     } else if (!source) {
-      notes.push(`${describeCell(cell, index)} has grade_id "${id}", which this assignment does not have (an edited id?); it ran as an ordinary cell`);
+      notes.push(
+        `${describeCell(cell, index)} has grade_id "${id}", which this assignment does not have (an edited id?); it ran as an ordinary cell`,
+      );
       current.push(ordinary(cell));
     } else if (segments.has(id)) {
       const first = segments.get(id)!.index;
@@ -115,7 +117,11 @@ export function restoreCells(released: Notebook, student: Notebook): Restored {
       cells.push(structuredClone(source));
     } else {
       if (cell.cell_type !== source.cell_type) {
-        noteFor(id, source, `${describeCell(cell, index)} was turned into a ${cell.cell_type} cell; it ran as a ${source.cell_type} cell, as in the assignment`);
+        noteFor(
+          id,
+          source,
+          `${describeCell(cell, index)} was turned into a ${cell.cell_type} cell; it ran as a ${source.cell_type} cell, as in the assignment`,
+        );
       }
       const restored = { ...structuredClone(source), source: sourceText(cell.source) } as Cell;
       if (restored.cell_type === "markdown") answers.set(id, sourceText(cell.source));

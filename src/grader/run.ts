@@ -12,7 +12,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Course } from "../course/course";
-import { courseFeedback, courseGrades, courseGradesCsv, recordSubmissionTimes, rosterNotes, type CourseGrades, type SubmissionTimes } from "../course/grades";
+import {
+  courseFeedback,
+  courseGrades,
+  courseGradesCsv,
+  recordSubmissionTimes,
+  rosterNotes,
+  type CourseGrades,
+  type SubmissionTimes,
+} from "../course/grades";
 import { maxPoints, prepareAssignment, type PreparedAssignment } from "./assignment";
 import { copySubmission, discoverSubmissions, expectedFiles, type Submission } from "./discover";
 import { Gradebook, type StoredAttempt } from "./gradebook";
@@ -73,7 +81,6 @@ export interface GradeRunResult {
   /** With a course file: the rows of grades.csv, missing submissions and folders not on the roster. */
   course?: CourseGrades;
 }
-
 
 /** What decides a submission's grade: its files (names and contents) and the assignment's fingerprint. */
 function submissionHash(sub: Submission, prepared: PreparedAssignment): string {
@@ -150,7 +157,8 @@ async function gradeOne(run: Run, sub: Submission, server: number): Promise<void
     run.emit({ kind: "done", student: sub.student, assignment: sub.assignment, status: "failed", detail: message });
   } finally {
     const left = kernel ? run.kernels.release(kernel) : 0;
-    if (left > 0) run.notes.push(`${sub.student}/${sub.assignment}: ${left} process(es) of its kernel were still running after the kernel stopped; killed`);
+    if (left > 0)
+      run.notes.push(`${sub.student}/${sub.assignment}: ${left} process(es) of its kernel were still running after the kernel stopped; killed`);
   }
 }
 

@@ -107,7 +107,16 @@ function systemBinds(tmpfsMb: number | undefined): string[] {
   return args;
 }
 
-const NAMESPACES = ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "grader", "--die-with-parent"];
+const NAMESPACES = [
+  "--unshare-user",
+  "--unshare-pid",
+  "--unshare-ipc",
+  "--unshare-uts",
+  "--unshare-cgroup-try",
+  "--hostname",
+  "grader",
+  "--die-with-parent",
+];
 
 /** Why bubblewrap cannot confine a process here (as `uid` when given), or undefined when it can. */
 function bubblewrapProblem(uid?: number): string | undefined {
@@ -212,7 +221,10 @@ export function cleanUpSandbox(root: string): void {
     const own = ownCgroup(controller);
     const parent = own && path.join(own, name);
     if (!parent || !fs.existsSync(parent)) continue;
-    const jobs = fs.readdirSync(parent, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => path.join(parent, d.name));
+    const jobs = fs
+      .readdirSync(parent, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => path.join(parent, d.name));
     killJob(jobs, undefined);
     for (const job of jobs) removeCgroup(job);
     removeCgroup(parent);
@@ -231,7 +243,10 @@ interface KernelSpec {
 
 /** The kernelspecs Jupyter finds with the grader's environment, this package's tslab first. */
 function installedKernelSpecs(): Record<string, KernelSpec> {
-  const listed = run("jupyter", ["kernelspec", "list", "--json"], { ...process.env, JUPYTER_PATH: projectJupyterPath(undefined, process.env.JUPYTER_PATH) });
+  const listed = run("jupyter", ["kernelspec", "list", "--json"], {
+    ...process.env,
+    JUPYTER_PATH: projectJupyterPath(undefined, process.env.JUPYTER_PATH),
+  });
   if (!listed.ok) throw new SandboxError(`cannot list the Jupyter kernels: ${listed.out}`);
   const specs = (JSON.parse(listed.stdout) as { kernelspecs: Record<string, { spec: KernelSpec }> }).kernelspecs;
   return Object.fromEntries(Object.entries(specs).map(([name, s]) => [name, s.spec]));
@@ -256,12 +271,21 @@ interface Launcher {
  * connection file in it, which the kernel reads inside the sandbox from a copy on fd 3).
  */
 function launcherScript(l: Launcher, spec: KernelSpec, program: string, binds: readonly string[]): string {
-  const env = { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: "/tmp", TMPDIR: "/tmp", LANG: "C.UTF-8", NODE_OPTIONS: `--max-old-space-size=${l.limits.heapMb}`, ...spec.env };
+  const env = {
+    PATH: "/usr/local/bin:/usr/bin:/bin",
+    HOME: "/tmp",
+    TMPDIR: "/tmp",
+    LANG: "C.UTF-8",
+    NODE_OPTIONS: `--max-old-space-size=${l.limits.heapMb}`,
+    ...spec.env,
+  };
   const bwrap = [
     "bwrap",
     ...NAMESPACES,
     ...systemBinds(l.asRoot && l.cgroups.length > 0 ? undefined : l.limits.memoryMb),
-    "--ro-bind", l.modules, l.modules,
+    "--ro-bind",
+    l.modules,
+    l.modules,
     ...binds.flatMap((b) => ["--ro-bind", b, b]),
     "--clearenv",
     ...Object.entries(env).flatMap(([k, v]) => ["--setenv", k, v]),
@@ -274,9 +298,9 @@ function launcherScript(l: Launcher, spec: KernelSpec, program: string, binds: r
     "#!/bin/sh",
     "# A kernel of the peft-lab grading sandbox; see src/grader/sandbox.ts.",
     "set -eu",
-    'conn=$1',
+    "conn=$1",
     "shift",
-    'job=$(pwd -P)',
+    "job=$(pwd -P)",
     `case "$job" in ${quote(l.jobs)}/*) ;; *) echo "peft-lab sandbox: a kernel starts only in a job folder below ${l.jobs}, not in $job" >&2; exit 1 ;; esac`,
     'id=$(stat -c %u "$job")',
     ...l.cgroups.map((c) => `echo $$ > ${quote(c)}/"job-$id"/cgroup.procs`),
@@ -357,12 +381,16 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       const names = wrapKernelSpecs(launcher, kernelsDir, notes);
       env.JUPYTER_PATH = path.join(root, "jupyter");
       serverArgs.push(`--KernelSpecManager.allowed_kernelspecs=${JSON.stringify(names)}`, "--KernelSpecManager.ensure_native_kernel=False");
-      const memory = cgroups.some((c) => c.includes("/memory/")) ? `a memory cgroup of ${limits.memoryMb} MB` : `RLIMIT_DATA ${limits.memoryMb} MB (no writable memory cgroup)`;
+      const memory = cgroups.some((c) => c.includes("/memory/"))
+        ? `a memory cgroup of ${limits.memoryMb} MB`
+        : `RLIMIT_DATA ${limits.memoryMb} MB (no writable memory cgroup)`;
       notes.push(
         `kernels run isolated with bubblewrap: ${asRoot ? "a uid of their own, " : `as ${os.userInfo().username} in a user namespace, `}private mount, PID and IPC namespaces (no view of the project, other kernels or the server), empty /tmp, /var/tmp, /dev/shm and HOME, a clean environment; limits: ${memory}, ${asRoot ? `${limits.processes} processes, ` : ""}${limits.cpuSeconds} CPU s, ${limits.fileMb} MB files`,
       );
     } else {
-      notes.push(`isolation is off (--unsafe-no-isolation): student code runs as ${os.userInfo().username}, unconfined, and can read what ${os.userInfo().username} can (solutions/ included)`);
+      notes.push(
+        `isolation is off (--unsafe-no-isolation): student code runs as ${os.userInfo().username}, unconfined, and can read what ${os.userInfo().username} can (solutions/ included)`,
+      );
     }
     const base = UID_BASE + randomInt(0, 100_000) * UID_BLOCK;
     let next = 0;

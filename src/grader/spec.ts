@@ -96,7 +96,7 @@ function assertSpec(value: unknown, file: string): asserts value is AssignmentSp
       throw new SpecError(`${file}: grading.textFiles[${i}] needs file, points >= 0 and grade(text)`);
     }
   }
-  if (!spec.notebook && !(spec.textFiles?.length)) throw new SpecError(`${file}: grading names neither a notebook nor text files`);
+  if (!spec.notebook && !spec.textFiles?.length) throw new SpecError(`${file}: grading names neither a notebook nor text files`);
 }
 
 /** Loads one grading.ts. */

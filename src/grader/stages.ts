@@ -128,7 +128,10 @@ export function checkKernel(ctx: GradingContext): void {
   const language = spec?.language ?? student?.metadata.language_info?.name;
   if (!spec || !want?.language || language === want.language) return;
   ctx.student = undefined;
-  zeroItems(ctx, `the notebook uses the kernel "${spec.name}" (${language ?? "unknown language"}); this assignment runs in "${want.name}" (${want.language}): work in the released notebook`);
+  zeroItems(
+    ctx,
+    `the notebook uses the kernel "${spec.name}" (${language ?? "unknown language"}); this assignment runs in "${want.name}" (${want.language}): work in the released notebook`,
+  );
 }
 
 /** The released notebook with the student's answers in place (restore.ts). */
@@ -200,7 +203,10 @@ function streamText(run: CellRun, name: "stdout" | "stderr"): string {
 }
 
 export function firstLines(text: string, n = 3): string {
-  const lines = text.trim().split("\n").filter((l) => l.trim() !== "");
+  const lines = text
+    .trim()
+    .split("\n")
+    .filter((l) => l.trim() !== "");
   return lines.slice(0, n).join(" | ") + (lines.length > n ? " | …" : "");
 }
 
@@ -253,7 +259,10 @@ export function collect(ctx: GradingContext): void {
   }
   ctx.results = results;
   if (garbled) ctx.notes.push(garbled);
-  if (dead && !garbled) ctx.notes.push(`the kernel died${dead.kind === "cell" ? ` in cell ${dead.index + 1}` : " while the grader's checks ran"}: ${dead.message}; checks that did not run score zero`);
+  if (dead && !garbled)
+    ctx.notes.push(
+      `the kernel died${dead.kind === "cell" ? ` in cell ${dead.index + 1}` : " while the grader's checks ran"}: ${dead.message}; checks that did not run score zero`,
+    );
   for (const c of run.cells) {
     if (c.status === "timeout") ctx.notes.push(`cell ${c.index + 1}: ${c.message}`);
     if (c.truncated) ctx.notes.push(`cell ${c.index + 1} printed more than the output limit; the rest of its output was dropped`);
@@ -278,7 +287,9 @@ function judged(probe: Probe, result: ProbeResult): Check[] {
 export function publicCheckNote(run: CellRun | undefined): string | undefined {
   if (!run || run.status === "ok") return undefined;
   if (run.status !== "error") return `the test cell did not complete: ${run.message}`;
-  const failed = streamText(run, "stdout").split("\n").filter((l) => l.startsWith("✗"));
+  const failed = streamText(run, "stdout")
+    .split("\n")
+    .filter((l) => l.startsWith("✗"));
   const errorLine = run.message.split("\n").find((l) => /^\w*Error\b/.test(l.trim())) ?? firstLines(run.message, 1);
   return `the test cell's public self-checks failed: ${failed.length > 0 ? firstLines(failed.join("\n")) : errorLine.trim()}`;
 }
@@ -345,12 +356,15 @@ function gradeTextFile(ctx: GradingContext, spec: TextFileSpec): ItemResult {
   const file = ctx.submission.files.get(name);
   if (!file) return scoredItem(name, "text", points, [check(name, false, ctx.submission.rejected.get(name) ?? `${name} was not submitted`)]);
   const size = fs.statSync(file).size;
-  if (size > MAX_TEXT_BYTES) return scoredItem(name, "text", points, [check(name, false, `${name} is ${size} bytes; the format fits in a few hundred`)]);
+  if (size > MAX_TEXT_BYTES)
+    return scoredItem(name, "text", points, [check(name, false, `${name} is ${size} bytes; the format fits in a few hundred`)]);
   try {
     const { checks, notes } = spec.grade(fs.readFileSync(file, "utf8"));
     return scoredItem(name, "text", points, checks, notes);
   } catch (err) {
-    return scoredItem(name, "text", points, [check(name, false, `the grader failed on this file (${(err as Error).message}); please tell the instructor`)]);
+    return scoredItem(name, "text", points, [
+      check(name, false, `the grader failed on this file (${(err as Error).message}); please tell the instructor`),
+    ]);
   }
 }
 

@@ -17,9 +17,7 @@ export interface TextProblem {
 }
 
 /** A value as written: a number, or a matrix (`dims` 1 for `[1, 2]`, 2 for `[[1, 2]]`). */
-export type TextValue =
-  | { kind: "number"; value: number; line: number }
-  | { kind: "matrix"; dims: 1 | 2; rows: number[][]; line: number };
+export type TextValue = { kind: "number"; value: number; line: number } | { kind: "matrix"; dims: 1 | 2; rows: number[][]; line: number };
 
 export interface ParsedText {
   file: string;

@@ -19,7 +19,11 @@ export const TSLAB_KERNEL = "tslab";
 /** What `tslab install` writes (node_modules/tslab/python/install.py), for the tslab this package depends on. */
 function tslabKernelJson(): string {
   const tslabDir = path.dirname(require.resolve("tslab/package.json", { paths: [PACKAGE_ROOT] }));
-  const spec = { argv: [path.join(tslabDir, "bin", "tslab"), "kernel", "--config-path", "{connection_file}"], display_name: "TypeScript", language: "typescript" };
+  const spec = {
+    argv: [path.join(tslabDir, "bin", "tslab"), "kernel", "--config-path", "{connection_file}"],
+    display_name: "TypeScript",
+    language: "typescript",
+  };
   return `${JSON.stringify(spec, null, 1)}\n`;
 }
 

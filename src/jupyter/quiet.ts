@@ -8,9 +8,11 @@
  */
 export function silenceServicesLogging(): void {
   console.debug = () => undefined;
-  const quiet = (log: (...args: unknown[]) => void, noise: string) => (...args: unknown[]) => {
-    if (!(typeof args[0] === "string" && args[0].startsWith(noise))) log(...args);
-  };
+  const quiet =
+    (log: (...args: unknown[]) => void, noise: string) =>
+    (...args: unknown[]) => {
+      if (!(typeof args[0] === "string" && args[0].startsWith(noise))) log(...args);
+    };
   console.warn = quiet(console.warn, "Connection lost, reconnecting");
   console.error = quiet(console.error, "Traceback (most recent call last)");
 }

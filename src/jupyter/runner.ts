@@ -82,10 +82,7 @@ const DEFAULTS = {
 /** tslab aborts requests that arrive within 200 ms after a failed cell; such a request is resent. */
 const ABORT_RETRY_MS = 250;
 const ABORT_RETRIES = 3;
-type Outcome =
-  | { kind: "reply"; reply: KernelMessage.IExecuteReplyMsg }
-  | { kind: "timeout" }
-  | { kind: "dead"; reason: string };
+type Outcome = { kind: "reply"; reply: KernelMessage.IExecuteReplyMsg } | { kind: "timeout" } | { kind: "dead"; reason: string };
 
 interface Execution {
   status: Exclude<CellStatus, "skipped">;

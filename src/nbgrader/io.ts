@@ -69,10 +69,7 @@ function splitOutput(output: Output): Output {
   if (output.output_type === "stream") return { ...output, text: toSourceLines(sourceText(output.text)) };
   if (output.output_type === "display_data" || output.output_type === "execute_result") {
     const data = Object.fromEntries(
-      Object.entries(output.data).map(([mime, value]) => [
-        mime,
-        typeof value === "string" && splitsIntoLines(mime) ? toSourceLines(value) : value,
-      ]),
+      Object.entries(output.data).map(([mime, value]) => [mime, typeof value === "string" && splitsIntoLines(mime) ? toSourceLines(value) : value]),
     );
     return { ...output, data };
   }

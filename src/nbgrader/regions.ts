@@ -69,11 +69,7 @@ export function strayEndLines(lines: readonly string[], kind: RegionKind): numbe
  * indents the stub so that it stays inside a function body). Like nbgrader, a stray END line is dropped too.
  * Returns the new source and how many regions there were.
  */
-export function replaceRegions(
-  source: string,
-  kind: RegionKind,
-  replacement: readonly string[],
-): { source: string; count: number } {
+export function replaceRegions(source: string, kind: RegionKind, replacement: readonly string[]): { source: string; count: number } {
   const lines = sourceLines(source);
   const spans = findRegions(lines, kind);
   const spanAt = new Map(spans.map((s) => [s.beginLine, s]));

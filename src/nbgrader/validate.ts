@@ -6,16 +6,7 @@
  */
 import { sourceText, type Cell, type Notebook } from "../nbformat";
 import { describeCell, isGrade, isSolution, isTask, nbgraderOf } from "./cells";
-import {
-  findRegions,
-  HIDDEN_TESTS,
-  MARK_SCHEME,
-  RegionError,
-  SOLUTION,
-  sourceLines,
-  strayEndLines,
-  type RegionKind,
-} from "./regions";
+import { findRegions, HIDDEN_TESTS, MARK_SCHEME, RegionError, SOLUTION, sourceLines, strayEndLines, type RegionKind } from "./regions";
 import { CODE_STUBS, DEFAULT_LANGUAGE } from "./stubs";
 
 export interface ValidationIssue {
@@ -33,7 +24,10 @@ export function formatIssue(issue: ValidationIssue, cells?: readonly Cell[]): st
 
 export class NbgraderValidationError extends Error {
   override name = "NbgraderValidationError";
-  constructor(readonly issues: readonly ValidationIssue[], cells: readonly Cell[]) {
+  constructor(
+    readonly issues: readonly ValidationIssue[],
+    cells: readonly Cell[],
+  ) {
     super(issues.map((i) => formatIssue(i, cells)).join("\n"));
   }
 }

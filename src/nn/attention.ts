@@ -82,7 +82,11 @@ function scaleFactor(scale: boolean | number, dk: number): number {
 }
 
 function checkHead(x: Matrix, head: HeadWeights, prefix: AttentionPrefix | undefined, where: string): void {
-  for (const [name, w] of [["W_q", head.Wq], ["W_k", head.Wk], ["W_v", head.Wv]] as const) {
+  for (const [name, w] of [
+    ["W_q", head.Wq],
+    ["W_k", head.Wk],
+    ["W_v", head.Wv],
+  ] as const) {
     if (w.rows !== x.cols) {
       throw new ShapeError(`${where}: X is ${formatShape(x.shape)} but ${name} is ${formatShape(w.shape)} (needs ${x.cols} rows)`);
     }
@@ -100,7 +104,11 @@ function checkHead(x: Matrix, head: HeadWeights, prefix: AttentionPrefix | undef
 }
 
 /** One head: returns Q, K, V, scores, weights and Z = weights V. */
-export function attentionHead(x: Matrix, head: HeadWeights, options: Omit<AttentionOptions, "prefix"> & { prefix?: AttentionPrefix } = {}): HeadTrace {
+export function attentionHead(
+  x: Matrix,
+  head: HeadWeights,
+  options: Omit<AttentionOptions, "prefix"> & { prefix?: AttentionPrefix } = {},
+): HeadTrace {
   const { scale = true, causal = false, prefix } = options;
   checkHead(x, head, prefix, "attentionHead");
   const Q = x.matmul(head.Wq);

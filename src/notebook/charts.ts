@@ -72,8 +72,18 @@ export interface ScatterPoint {
 
 /** Labelled points, one trace per group; `logX` for parameter counts spanning orders of magnitude. */
 export function scatterChart(spec: AxisOptions & { points: readonly ScatterPoint[] }): Figure {
-  checkLogAxis("scatterChart", spec.points.map((p) => p.x), spec.logX, "x");
-  checkLogAxis("scatterChart", spec.points.map((p) => p.y), spec.logY, "y");
+  checkLogAxis(
+    "scatterChart",
+    spec.points.map((p) => p.x),
+    spec.logX,
+    "x",
+  );
+  checkLogAxis(
+    "scatterChart",
+    spec.points.map((p) => p.y),
+    spec.logY,
+    "y",
+  );
   const groups = new Map<string, ScatterPoint[]>();
   for (const p of spec.points) {
     const key = p.group ?? "";

@@ -97,9 +97,6 @@ export function showMatrix(m: Matrix | readonly (readonly number[])[], options: 
   showRaw("text/latex", `$$${latexMatrix(m, options)}$$`);
 }
 
-export function showTable(
-  rows: readonly (readonly TableValue[] | Readonly<Record<string, TableValue>>)[],
-  options: HtmlTableOptions = {},
-): void {
+export function showTable(rows: readonly (readonly TableValue[] | Readonly<Record<string, TableValue>>)[], options: HtmlTableOptions = {}): void {
   showRaw("text/html", htmlTable(rows, options));
 }

@@ -59,8 +59,13 @@ export function plotlyLoaderHtml(): string {
 
 /** JSON that cannot close the surrounding <script> (user strings may contain "</script>"). */
 function scriptJson(value: unknown): string {
-  const json = JSON.stringify(value, (_key, v) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v));
-  return json.replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  const json = JSON.stringify(value, (_key, v) =>
+    ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v,
+  );
+  return json
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 /** A chart's own output: its <div> and the script that draws it (now, or once Plotly is defined). */

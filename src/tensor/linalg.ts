@@ -105,7 +105,10 @@ function jacobiSvd(a: Matrix): Svd {
     uCols.push(cols[j].map((x) => x / norms[j]));
   }
   const U = fromColumns(completeOrthonormal(uCols, m, n - uCols.length), m);
-  const V = fromColumns(order.map((j) => vCols[j]), n);
+  const V = fromColumns(
+    order.map((j) => vCols[j]),
+    n,
+  );
   return { U, S, V };
 }
 
@@ -148,9 +151,7 @@ export function pseudoInverse(m: Matrix, tolerance?: number): Matrix {
 
 function assertSameRows(x: Matrix, y: Matrix, operation: string): void {
   if (x.rows !== y.rows) {
-    throw new ShapeError(
-      `${operation}: X is ${formatShape(x.shape)} and Y is ${formatShape(y.shape)}; they need the same number of rows`,
-    );
+    throw new ShapeError(`${operation}: X is ${formatShape(x.shape)} and Y is ${formatShape(y.shape)}; they need the same number of rows`);
   }
 }
 

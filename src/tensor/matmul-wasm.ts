@@ -105,7 +105,13 @@ function kernelBody(): { locals: number[]; code: number[] } {
   countDown(pi);
   emit(op.end, op.end); // row loop, function
 
-  return { locals: vec([[7, I32], [2 * TILE_ROWS + 3, V128]]), code };
+  return {
+    locals: vec([
+      [7, I32],
+      [2 * TILE_ROWS + 3, V128],
+    ]),
+    code,
+  };
 }
 
 function moduleBytes(): Uint8Array {
@@ -116,7 +122,13 @@ function moduleBytes(): Uint8Array {
     ...section(1, vec([[0x60, ...vec(Array.from({ length: 7 }, () => [I32])), 0]])), // type: (i32 ×7) → ()
     ...section(3, vec([[0]])), // function 0 has type 0
     ...section(5, vec([[0x00, 1]])), // one memory, at least 1 page, grown from JS
-    ...section(7, vec([[...name("memory"), 0x02, 0], [...name("kernel"), 0x00, 0]])),
+    ...section(
+      7,
+      vec([
+        [...name("memory"), 0x02, 0],
+        [...name("kernel"), 0x00, 0],
+      ]),
+    ),
     ...section(10, vec([[...uleb(body.length), ...body]])),
   ]);
 }

@@ -88,7 +88,10 @@ export class Matrix {
         throw new ShapeError(`vstack: ${formatShape(parts[0].shape)} and ${formatShape(p.shape)} differ in columns`);
       }
     }
-    const out = new Matrix(parts.reduce((n, p) => n + p.rows, 0), cols);
+    const out = new Matrix(
+      parts.reduce((n, p) => n + p.rows, 0),
+      cols,
+    );
     let offset = 0;
     for (const p of parts) {
       out.data.set(p.data, offset);

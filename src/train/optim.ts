@@ -150,7 +150,10 @@ export class AdamW extends GroupedOptimizer<AdamState> {
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.eps = options.eps ?? 1e-8;
-    for (const [name, b] of [["beta1", this.beta1], ["beta2", this.beta2]] as const) {
+    for (const [name, b] of [
+      ["beta1", this.beta1],
+      ["beta2", this.beta2],
+    ] as const) {
       if (!(b >= 0 && b < 1)) throw new RangeError(`AdamW: ${name} must be in [0, 1), got ${b}`);
     }
     checkHyper(this.eps, "eps", "AdamW");

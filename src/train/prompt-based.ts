@@ -47,7 +47,8 @@ export function argmaxRows(m: Matrix): number[] {
 /** A labelled example filled into the template with its label word: "<S1> . i liked it ." */
 export function filledDemonstration(example: LabelledExample, template: PromptTemplate, after: readonly number[]): number[] {
   const word = template.labelWords[example.label];
-  if (word === undefined) throw new RangeError(`filledDemonstration: label ${example.label} has no label word (${template.labelWords.length} classes)`);
+  if (word === undefined)
+    throw new RangeError(`filledDemonstration: label ${example.label} has no label word (${template.labelWords.length} classes)`);
   return [...promptIds(example.ids, template), word, ...after];
 }
 
@@ -64,7 +65,14 @@ export function demonstrationContext(model: Transformer, demonstrations: readonl
       throw new RangeError(`demonstrationContext: demonstration ${i} has ${ids.length} tokens (1 to ${model.config.maxLength} allowed)`);
     }
   });
-  const embed = (ids: readonly number[]) => ag.add(ag.gatherRows(model.weight("tok"), ids), ag.gatherRows(model.weight("pos"), ids.map((_, i) => i)));
+  const embed = (ids: readonly number[]) =>
+    ag.add(
+      ag.gatherRows(model.weight("tok"), ids),
+      ag.gatherRows(
+        model.weight("pos"),
+        ids.map((_, i) => i),
+      ),
+    );
   return { prompt: () => ag.vstack(demonstrations.map(embed)), parameters: () => [] };
 }
 
@@ -123,16 +131,31 @@ export function fewShotFineTune(
   const model = new Transformer(pretrained.config, weights, { trainable: () => true });
   if (settings.demonstrations) {
     const demos = demonstrationsPerClass(task.train, classes, rng);
-    model.attach(demonstrationContext(model, demos.map((e) => filledDemonstration(e, task.template, settings.demonstrationEnd))));
+    model.attach(
+      demonstrationContext(
+        model,
+        demos.map((e) => filledDemonstration(e, task.template, settings.demonstrationEnd)),
+      ),
+    );
   }
   const logits = (batch: LabelledExample[]) =>
-    method === "head" ? model.classLogits(batch.map((e) => e.ids)) : labelWordLogits(model, batch.map((e) => e.ids), task.template);
+    method === "head"
+      ? model.classLogits(batch.map((e) => e.ids))
+      : labelWordLogits(
+          model,
+          batch.map((e) => e.ids),
+          task.template,
+        );
   const losses: number[] = [];
   if (settings.steps > 0) {
     const batchesPerEpoch = Math.ceil(task.train.length / settings.batchSize);
     const history = train({
       examples: task.train,
-      loss: (batch) => ag.crossEntropy(logits(batch), batch.map((e) => e.label)),
+      loss: (batch) =>
+        ag.crossEntropy(
+          logits(batch),
+          batch.map((e) => e.label),
+        ),
       optimizer: new AdamW(model.parameters(), { lr: settings.lr, weightDecay: 0 }),
       epochs: Math.ceil(settings.steps / batchesPerEpoch),
       maxSteps: settings.steps,
@@ -142,7 +165,11 @@ export function fewShotFineTune(
     });
     losses.push(...history.steps.map((s) => s.loss));
   }
-  const acc = accuracy(task.test, (batch) => argmaxRows(logits(batch).value), (e) => e.label);
+  const acc = accuracy(
+    task.test,
+    (batch) => argmaxRows(logits(batch).value),
+    (e) => e.label,
+  );
   const newParameters = method === "head" ? pretrained.config.dModel * classes + classes : 0;
   return { method, accuracy: acc, newParameters, trainable: model.parameterCount(), losses };
 }

@@ -19,8 +19,12 @@ export function causalAttention(
   prefix?: { keys: Tensor; values: Tensor },
 ): Tensor {
   const [N, d] = q.shape;
-  for (const [name, t] of [["k", k], ["v", v]] as const) {
-    if (t.shape[0] !== N || t.shape[1] !== d) throw new ShapeError(`causalAttention: q is ${formatShape(q.shape)} but ${name} is ${formatShape(t.shape)}`);
+  for (const [name, t] of [
+    ["k", k],
+    ["v", v],
+  ] as const) {
+    if (t.shape[0] !== N || t.shape[1] !== d)
+      throw new ShapeError(`causalAttention: q is ${formatShape(q.shape)} but ${name} is ${formatShape(t.shape)}`);
   }
   const total = lengths.reduce((a, n) => a + n, 0);
   if (total !== N) throw new ShapeError(`causalAttention: sequence lengths sum to ${total} but q has ${N} rows`);

@@ -46,7 +46,9 @@ export function fromCheckpoint<Meta>(checkpoint: Checkpoint<Meta>, source: strin
   for (const [name, entry] of Object.entries(checkpoint.weights)) {
     const bytes = Buffer.from(entry.base64, "base64");
     if (bytes.length !== entry.rows * entry.cols * 8) {
-      throw new ShapeError(`${source}: weights.${name} holds ${bytes.length} bytes, a ${entry.rows}×${entry.cols} matrix needs ${entry.rows * entry.cols * 8}`);
+      throw new ShapeError(
+        `${source}: weights.${name} holds ${bytes.length} bytes, a ${entry.rows}×${entry.cols} matrix needs ${entry.rows * entry.cols * 8}`,
+      );
     }
     const m = new Matrix(entry.rows, entry.cols);
     for (let k = 0; k < m.size; k++) m.data[k] = bytes.readDoubleLE(k * 8);

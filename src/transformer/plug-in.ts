@@ -51,7 +51,10 @@ export function replaceLinear(model: Transformer, sites: readonly LinearSite[], 
         throw new TypeError(`replaceLinear: parameters() of ${where} must return a list of Matrix`);
       }
       modules.set(where, module);
-      leaves.set(where, params.map((p, i) => Tensor.param(p, `${where}.module.${i}`)));
+      leaves.set(
+        where,
+        params.map((p, i) => Tensor.param(p, `${where}.module.${i}`)),
+      );
     }
   }
   const adaptation: ModelAdaptation = {
@@ -85,9 +88,13 @@ function moduleOp(where: string, module: LinearModule, leaves: Tensor[], x: Tens
       const { gradX, gradParams } = module.backward(input, gradOut);
       x.accumulate(expectShape(`${where}: backward's gradX`, gradX, input.rows, input.cols));
       if (!Array.isArray(gradParams) || gradParams.length !== leaves.length) {
-        throw new RangeError(`${where}: backward returned ${Array.isArray(gradParams) ? gradParams.length : "no"} gradParams for ${leaves.length} parameters`);
+        throw new RangeError(
+          `${where}: backward returned ${Array.isArray(gradParams) ? gradParams.length : "no"} gradParams for ${leaves.length} parameters`,
+        );
       }
-      leaves.forEach((leaf, i) => leaf.accumulate(expectShape(`${where}: backward's gradParams[${i}]`, gradParams[i], leaf.value.rows, leaf.value.cols)));
+      leaves.forEach((leaf, i) =>
+        leaf.accumulate(expectShape(`${where}: backward's gradParams[${i}]`, gradParams[i], leaf.value.rows, leaf.value.cols)),
+      );
     },
   });
 }

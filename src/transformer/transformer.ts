@@ -102,7 +102,13 @@ export class Transformer {
         throw new ShapeError(`Transformer.forward: sequence ${b} has ${ids.length} tokens (1 to ${maxLength} allowed)`);
       }
     });
-    const tokens = ag.add(ag.gatherRows(this.weight("tok"), batch.flat()), ag.gatherRows(this.weight("pos"), batch.flatMap((ids) => ids.map((_, i) => i))));
+    const tokens = ag.add(
+      ag.gatherRows(this.weight("tok"), batch.flat()),
+      ag.gatherRows(
+        this.weight("pos"),
+        batch.flatMap((ids) => ids.map((_, i) => i)),
+      ),
+    );
     const lengths = batch.map((ids) => ids.length);
     const prompt = this.adaptation?.prompt?.();
     const promptLength = prompt ? prompt.value.rows : 0;
@@ -162,7 +168,11 @@ export class Transformer {
 
   private pool(states: PackedStates): Tensor {
     const { hidden, starts, lengths, promptLength } = states;
-    if (this.pooling === "last") return ag.gatherRows(hidden, starts.map((s, b) => s + promptLength + lengths[b] - 1));
+    if (this.pooling === "last")
+      return ag.gatherRows(
+        hidden,
+        starts.map((s, b) => s + promptLength + lengths[b] - 1),
+      );
     const pool = new Matrix(starts.length, hidden.value.rows);
     starts.forEach((s, b) => {
       for (let i = 0; i < lengths[b]; i++) pool.data[b * pool.cols + s + promptLength + i] = 1 / lengths[b];
@@ -224,4 +234,3 @@ function splitRowsAt(lengths: readonly number[]): [number, number][] {
 function splitRows(t: Tensor, lengths: readonly number[]): Tensor[] {
   return splitRowsAt(lengths).map(([start, end]) => ag.sliceRows(t, start, end));
 }
-

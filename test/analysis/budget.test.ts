@@ -26,11 +26,7 @@ describe("sheet 4, Problem 1: largest even values under the budgets", () => {
 
   it("bias-free adapters after each attention layer: 128 d_a ≤ 1100 → d_a = 8 (1024)", () => {
     // 2 blocks · (32·d_a + d_a·32) = 128 d_a; 1100 / 128 = 8.59 → d_a = 8
-    const res = largestUnderBudget(
-      (m) => trainable("adapter", { bottleneck: m, placement: "attention", bias: false }),
-      1100,
-      { even: true },
-    );
+    const res = largestUnderBudget((m) => trainable("adapter", { bottleneck: m, placement: "attention", bias: false }), 1100, { even: true });
     expect([res.value, res.count]).toEqual([8, 1024]);
   });
 

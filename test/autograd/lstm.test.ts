@@ -14,7 +14,12 @@ const reverseRows = (m: Matrix) => Matrix.vstack(Array.from({ length: m.rows }, 
 describe("lstm (PyTorch gate order i | f | g | o)", () => {
   it("matches a scalar hand computation of two steps (input 1, hidden 1)", () => {
     // Gate columns i, f, g, o.
-    const w: LstmWeights = { Wih: p([[0.5, -0.3, 0.8, 0.1]]), Whh: p([[0.2, 0.4, -0.6, 0.3]]), bih: p([[0.1, 0, -0.1, 0.2]]), bhh: p([[0, 0.05, 0, -0.1]]) };
+    const w: LstmWeights = {
+      Wih: p([[0.5, -0.3, 0.8, 0.1]]),
+      Whh: p([[0.2, 0.4, -0.6, 0.3]]),
+      bih: p([[0.1, 0, -0.1, 0.2]]),
+      bhh: p([[0, 0.05, 0, -0.1]]),
+    };
     const x = [1.5, -0.7];
     // Step 0 (h = c = 0): z = x·W_ih + b_ih + b_hh.
     const z0 = [0.5 * 1.5 + 0.1, -0.3 * 1.5 + 0.05, 0.8 * 1.5 - 0.1, 0.1 * 1.5 + 0.1];
@@ -45,7 +50,10 @@ describe("lstm (PyTorch gate order i | f | g | o)", () => {
     const out = bidirectionalLstm(x, layers).value;
     expect(out.shape).toEqual([5, 8]);
     const first = Matrix.hstack([lstm(x, layers[0].forward).value, lstm(x, layers[0].backward, true).value]);
-    const second = Matrix.hstack([lstm(Tensor.constant(first), layers[1].forward).value, lstm(Tensor.constant(first), layers[1].backward, true).value]);
+    const second = Matrix.hstack([
+      lstm(Tensor.constant(first), layers[1].forward).value,
+      lstm(Tensor.constant(first), layers[1].backward, true).value,
+    ]);
     expect(out.maxAbsDiff(second)).toBe(0);
     // torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True): per direction 4H(in + H) + 2·4H, in = 3 then 2H = 8.
     const count = scalarCount(lstmParameters(layers));

@@ -126,7 +126,12 @@ describe("autograd ops against central finite differences", () => {
     // Row 2 is used three times: under Σ out its gradient is 3 in every column, row 1 (unused) gets 0.
     table.zeroGrad();
     ag.sum(ag.gatherRows(table, ids)).backward();
-    expect(table.grad!.toArray()).toEqual([[1, 1, 1], [0, 0, 0], [3, 3, 3], [1, 1, 1]]);
+    expect(table.grad!.toArray()).toEqual([
+      [1, 1, 1],
+      [0, 0, 0],
+      [3, 3, 3],
+      [1, 1, 1],
+    ]);
   });
 
   it("addMask followed by softmax: masked scores get no gradient", () => {
@@ -142,7 +147,12 @@ describe("autograd ops against central finite differences", () => {
 
 describe("crossEntropy value", () => {
   it("equals a hand calculation: mean over rows of −log softmax at the target", () => {
-    const logits = Tensor.constant(Matrix.from([[1, 2, 3], [0, 0, 0]]));
+    const logits = Tensor.constant(
+      Matrix.from([
+        [1, 2, 3],
+        [0, 0, 0],
+      ]),
+    );
     // Row 0, target 2: −log(e³ / (e + e² + e³)) = log(1 + e⁻¹ + e⁻²). Row 1, target 1: −log(1/3) = log 3.
     const row0 = Math.log(1 + Math.exp(-1) + Math.exp(-2));
     const row1 = Math.log(3);

@@ -73,7 +73,10 @@ describeUi("a workbook in the Notebook UI (npm start + headless Chromium)", () =
       await page.locator("#kernel_indicator_icon.kernel_idle_icon").waitFor({ timeout: 60_000 });
 
       const indices = RUN.map((id) => student.cells.findIndex((c) => c.id === id));
-      expect(indices.every((i) => i >= 0), `${WORKBOOK} lacks one of the cells ${RUN.join(", ")}`).toBe(true);
+      expect(
+        indices.every((i) => i >= 0),
+        `${WORKBOOK} lacks one of the cells ${RUN.join(", ")}`,
+      ).toBe(true);
       for (const index of indices) await runCell(page, index);
 
       const cells = page.locator("#notebook-container > .cell");

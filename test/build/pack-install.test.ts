@@ -32,7 +32,14 @@ function notebook(cells: object[]) {
 }
 
 function cell(id: string, source: string, nbgrader: Record<string, unknown>) {
-  return { cell_type: "code", id, metadata: { nbgrader: { schema_version: 3, locked: false, solution: false, grade: false, grade_id: id, ...nbgrader } }, source, outputs: [], execution_count: null };
+  return {
+    cell_type: "code",
+    id,
+    metadata: { nbgrader: { schema_version: 3, locked: false, solution: false, grade: false, grade_id: id, ...nbgrader } },
+    source,
+    outputs: [],
+    execution_count: null,
+  };
 }
 
 const SOLVED = "function double(x: number): number {\n  return 2 * x;\n}";
@@ -52,9 +59,17 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }), 120_000);
 describe("the packed and installed package", () => {
   it("holds only runtime dependencies, and the files the command needs", () => {
     const modules = path.join(app, "node_modules");
-    for (const dev of ["vitest", "playwright-core", "fflate", "@types/better-sqlite3"]) expect(fs.existsSync(path.join(modules, dev)), dev).toBe(false);
+    for (const dev of ["vitest", "playwright-core", "fflate", "@types/better-sqlite3"])
+      expect(fs.existsSync(path.join(modules, dev)), dev).toBe(false);
     const pkg = path.join(modules, "peft-lab");
-    for (const file of ["dist/cli/main.js", "dist/index.d.ts", "instructor/package.json", "checkpoints/review-lm.json", "LICENSE", "THIRD_PARTY_NOTICES"]) {
+    for (const file of [
+      "dist/cli/main.js",
+      "dist/index.d.ts",
+      "instructor/package.json",
+      "checkpoints/review-lm.json",
+      "LICENSE",
+      "THIRD_PARTY_NOTICES",
+    ]) {
       expect(fs.existsSync(path.join(pkg, file)), file).toBe(true);
     }
     for (const absent of ["src", "test", "solutions", "notebooks"]) expect(fs.existsSync(path.join(pkg, absent)), absent).toBe(false);
@@ -69,11 +84,16 @@ describe("the packed and installed package", () => {
     const r = sh(bin, ["count", "--model", "roberta-base", "--method", "lora", "--r", "8", "--targets", "q,v"], app);
     expect(r.status).toBe(0);
     const percent = ((100 * lora) / total).toFixed(4);
-    expect(r.stdout).toBe(`trainable params: ${lora.toLocaleString("en-US")} || all params: ${total.toLocaleString("en-US")} || trainable%: ${percent}\n`);
+    expect(r.stdout).toBe(
+      `trainable params: ${lora.toLocaleString("en-US")} || all params: ${total.toLocaleString("en-US")} || trainable%: ${percent}\n`,
+    );
   });
 
   it("releases the repository's notebooks: student versions without solution regions", () => {
-    const notebooks = fs.readdirSync(path.join(repoRoot, "notebooks")).filter((f) => f.endsWith(".ipynb")).map((f) => path.join(repoRoot, "notebooks", f));
+    const notebooks = fs
+      .readdirSync(path.join(repoRoot, "notebooks"))
+      .filter((f) => f.endsWith(".ipynb"))
+      .map((f) => path.join(repoRoot, "notebooks", f));
     const out = path.join(work, "release");
     const r = sh(bin, ["release", "--out", out, ...notebooks], app);
     expect(r.status).toBe(0);

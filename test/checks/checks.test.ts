@@ -36,9 +36,7 @@ describe("checkClose", () => {
   });
 
   it("fails outside it, naming the expected value, the tolerance and the value got", () => {
-    expect(failure(() => checkClose(0.881, 0.88, { tol: 1e-4, name: "P(hi | hi)" }))).toBe(
-      "✗ P(hi | hi): expected 0.88 (± 0.0001), got 0.881",
-    );
+    expect(failure(() => checkClose(0.881, 0.88, { tol: 1e-4, name: "P(hi | hi)" }))).toBe("✗ P(hi | hi): expected 0.88 (± 0.0001), got 0.881");
   });
 
   it("adds rtol·|expected| to the tolerance", () => {
@@ -61,23 +59,53 @@ describe("checkMatrixClose", () => {
   ]);
 
   it("accepts a Matrix or nested arrays", () => {
-    checkMatrixClose([[4, 3, 0, 0], [0, 0, 4, 3.0000001]], W, { name: "W" });
+    checkMatrixClose(
+      [
+        [4, 3, 0, 0],
+        [0, 0, 4, 3.0000001],
+      ],
+      W,
+      { name: "W" },
+    );
     expect(printed()).toBe("✓ W: 2×4 matrix matches");
   });
 
   it("names the entry furthest outside the tolerance", () => {
-    const got = [[4, 3.5, 0, 0], [0, 0, 4, 2]];
+    const got = [
+      [4, 3.5, 0, 0],
+      [0, 0, 4, 2],
+    ];
     expect(failure(() => checkMatrixClose(got, W, { tol: 0.1, name: "W′" }))).toBe("✗ W′: entry [1][3] is 2 but should be 3 (± 0.1)");
   });
 
   it("reports a NaN entry before any finite difference", () => {
-    expect(failure(() => checkMatrixClose([[400, 3, 0, 0], [0, NaN, 4, 3]], W))).toContain("entry [1][1] is NaN");
+    expect(
+      failure(() =>
+        checkMatrixClose(
+          [
+            [400, 3, 0, 0],
+            [0, NaN, 4, 3],
+          ],
+          W,
+        ),
+      ),
+    ).toContain("entry [1][1] is NaN");
   });
 
   it("reports a wrong shape, ragged rows and non-matrices", () => {
     expect(failure(() => checkMatrixClose(W.transpose(), W))).toBe("✗ expected a 2×4 matrix, got 4×2");
     log.mockClear();
-    expect(failure(() => checkMatrixClose([[4, 3, 0, 0], [0, 0]], W))).toBe("✗ row 1 has 2 entries but row 0 has 4");
+    expect(
+      failure(() =>
+        checkMatrixClose(
+          [
+            [4, 3, 0, 0],
+            [0, 0],
+          ],
+          W,
+        ),
+      ),
+    ).toBe("✗ row 1 has 2 entries but row 0 has 4");
     log.mockClear();
     expect(failure(() => checkMatrixClose(undefined as unknown as Matrix, W))).toBe("✗ expected a matrix, got undefined");
     log.mockClear();

@@ -11,7 +11,9 @@ describe("sheet 4's toy LM data", () => {
   });
 
   it("has the seed's embeddings", () => {
-    const embeddings = Object.fromEntries([...text.matchAll(/E\(\\text\{(\w+)\}\) = \[(\d), (\d)\]/g)].map(([, token, a, b]) => [token, [Number(a), Number(b)]]));
+    const embeddings = Object.fromEntries(
+      [...text.matchAll(/E\(\\text\{(\w+)\}\) = \[(\d), (\d)\]/g)].map(([, token, a, b]) => [token, [Number(a), Number(b)]]),
+    );
     expect(embeddings).toEqual(SHEET4_EMBEDDINGS);
   });
 

@@ -33,7 +33,15 @@ describe("sheet 4's templates", () => {
 describe("parseTextTemplate", () => {
   it("keeps comments, names, brackets and indentation literal and finds every placeholder", () => {
     expect(parseTextTemplate("A = [[a1], [a2]] # 2x1\n       [..., x]]\n\n# r = ...\n")).toEqual([
-      [{ literal: "A = " }, { literal: "[[" }, { placeholder: "a1" }, { literal: "], [" }, { placeholder: "a2" }, { literal: "]] " }, { literal: "# 2x1" }],
+      [
+        { literal: "A = " },
+        { literal: "[[" },
+        { placeholder: "a1" },
+        { literal: "], [" },
+        { placeholder: "a2" },
+        { literal: "]] " },
+        { literal: "# 2x1" },
+      ],
       [{ literal: "       [" }, { placeholder: "..." }, { literal: ", " }, { placeholder: "x" }, { literal: "]]" }],
       [],
       [{ literal: "# r = ..." }],

@@ -78,8 +78,21 @@ describe("peft-lab count", SPAWN_TIMEOUT, () => {
   it("custom models come from size flags", async () => {
     // sheet 4 sizes, adapters after attention without biases, d_a = 8: 2 · 2·32·8 = 1024
     const run = await peftLab([
-      "count", "--d-model", "32", "--layers", "2", "--heads", "2", "--method", "adapter",
-      "--adapter-kind", "attention", "--no-adapter-bias", "--bottleneck", "8", "--json",
+      "count",
+      "--d-model",
+      "32",
+      "--layers",
+      "2",
+      "--heads",
+      "2",
+      "--method",
+      "adapter",
+      "--adapter-kind",
+      "attention",
+      "--no-adapter-bias",
+      "--bottleneck",
+      "8",
+      "--json",
     ]);
     const out = JSON.parse(run.stdout) as { trainable: number; model: string };
     expect([out.model, out.trainable]).toEqual(["custom", 1024]);

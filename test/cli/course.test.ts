@@ -15,15 +15,20 @@ const COURSE_YML = "# CS 4711\nassignments:\n  - name: sheet4 # PEFT\n    due: 2
 describe("peft-lab roster import / import-submissions / export-grades", () => {
   it("roster import merges the good rows into the course file and reports the bad ones by line", async () => {
     fs.writeFileSync(path.join(tmp, "course.yml"), COURSE_YML);
-    fs.writeFileSync(path.join(tmp, "roster.csv"), "id,name,email,lmsId\ns1,Ada Lovelace,ada@example.org,12345\ns2,Alan Turing,alan@example.org,12346\nbad id,Eve,,\n");
+    fs.writeFileSync(
+      path.join(tmp, "roster.csv"),
+      "id,name,email,lmsId\ns1,Ada Lovelace,ada@example.org,12345\ns2,Alan Turing,alan@example.org,12346\nbad id,Eve,,\n",
+    );
     const r = await run("roster", "import", "roster.csv", "--course", "course.yml");
     expect(r.stderr).toMatch(/^peft-lab roster import: roster\.csv, line 4: id: /);
     expect(r.stdout).toBe("course.yml: 2 added, 0 updated, 2 students on the roster\n");
     expect(r.status).toBe(1);
     const text = fs.readFileSync(path.join(tmp, "course.yml"), "utf8");
     expect(text).toContain("# CS 4711");
-    expect(text).toContain("lmsId: \"12345\"");
-    expect((await run("roster", "import", "roster.csv", "--course", "course.yml")).stdout).toBe("course.yml: 0 added, 0 updated, 2 students on the roster\n");
+    expect(text).toContain('lmsId: "12345"');
+    expect((await run("roster", "import", "roster.csv", "--course", "course.yml")).stdout).toBe(
+      "course.yml: 0 added, 0 updated, 2 students on the roster\n",
+    );
   });
 
   it("import-submissions writes by the roster and reports what it skipped; exit 1", async () => {

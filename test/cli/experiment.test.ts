@@ -12,7 +12,19 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe("peft-lab experiment rank-sweep", SPAWN_TIMEOUT, () => {
   it("prints the table and the total time, and writes the table, figures and HTML page", async () => {
-    const run = await peftLab(["experiment", "rank-sweep", "--seeds", "1", "--methods", "head-only,lora-r1-qv", "--no-forgetting", "--epochs", "1", "--out", out]);
+    const run = await peftLab([
+      "experiment",
+      "rank-sweep",
+      "--seeds",
+      "1",
+      "--methods",
+      "head-only,lora-r1-qv",
+      "--no-forgetting",
+      "--epochs",
+      "1",
+      "--out",
+      out,
+    ]);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     const lines = run.stdout.trim().split("\n");
@@ -37,7 +49,20 @@ describe("peft-lab experiment rank-sweep", SPAWN_TIMEOUT, () => {
   });
 
   it("--json prints one JSON object", async () => {
-    const run = await peftLab(["experiment", "rank-sweep", "--seeds", "1", "--methods", "head-only", "--no-forgetting", "--epochs", "1", "--out", out, "--json"]);
+    const run = await peftLab([
+      "experiment",
+      "rank-sweep",
+      "--seeds",
+      "1",
+      "--methods",
+      "head-only",
+      "--no-forgetting",
+      "--epochs",
+      "1",
+      "--out",
+      out,
+      "--json",
+    ]);
     const parsed = JSON.parse(run.stdout);
     expect(parsed.table).toHaveLength(1);
     expect(parsed.table[0].params).toBe(66);

@@ -37,9 +37,21 @@ describe("course file schema", () => {
     const bad = {
       timezone: "Mars/Olympus",
       latePolicy: { type: "per-week", percent: 10 },
-      assignments: [{ name: "sheet 4", due: "2026-11-20T23:59:00+01:00" }, { name: "ok", due: "next friday" }, { name: "ok", due: "2026-11-20T23:59:00Z", latePolicy: { type: "per-day", percent: 150 } }, { name: "x", due: "2026-02-30T10:00:00Z" }],
-      roster: [{ id: "s001", name: "Ada" }, { id: "s002", name: "Bob", email: "not-an-email" }, { id: "s001", name: "Eve", lmsId: "12x" }],
-      extensions: [{ student: "nobody", assignment: "sheet9", days: 1 }, { student: "s001", assignment: "ok" }],
+      assignments: [
+        { name: "sheet 4", due: "2026-11-20T23:59:00+01:00" },
+        { name: "ok", due: "next friday" },
+        { name: "ok", due: "2026-11-20T23:59:00Z", latePolicy: { type: "per-day", percent: 150 } },
+        { name: "x", due: "2026-02-30T10:00:00Z" },
+      ],
+      roster: [
+        { id: "s001", name: "Ada" },
+        { id: "s002", name: "Bob", email: "not-an-email" },
+        { id: "s001", name: "Eve", lmsId: "12x" },
+      ],
+      extensions: [
+        { student: "nobody", assignment: "sheet9", days: 1 },
+        { student: "s001", assignment: "ok" },
+      ],
       colour: "blue",
     };
     const messages = problems(bad);
@@ -64,15 +76,21 @@ describe("course file schema", () => {
 
   it("cross-checks: duplicates, extensions of unknown students or assignments, dates without a zone", () => {
     const messages = problems({
-      assignments: [{ name: "a", due: "2026-11-20T23:59:00" }, { name: "a", due: "2026-02-28T10:00:00Z" }],
-      roster: [{ id: "s1", name: "A", lmsId: "7" }, { id: "s1", name: "B", lmsId: "7" }],
+      assignments: [
+        { name: "a", due: "2026-11-20T23:59:00" },
+        { name: "a", due: "2026-02-28T10:00:00Z" },
+      ],
+      roster: [
+        { id: "s1", name: "A", lmsId: "7" },
+        { id: "s1", name: "B", lmsId: "7" },
+      ],
       extensions: [{ student: "ghost", assignment: "b", until: "2026-12-01T00:00:00Z" }],
     });
     expect(messages).toEqual(
       expect.arrayContaining([
         'course.json: assignments[1].name: duplicate assignment "a" (also assignments[0].name)',
         expect.stringMatching(/^course\.json: assignments\[0\]\.due: "2026-11-20T23:59:00" has no UTC offset .* and the course has no timezone$/),
-        
+
         'course.json: roster[1].id: duplicate student id "s1" (also roster[0].id)',
         'course.json: roster[1].lmsId: duplicate lmsId "7" (also roster[0].lmsId)',
         'course.json: extensions[0].student: "ghost" is not on the roster',
@@ -101,7 +119,12 @@ describe("course file schema", () => {
     expect(text).toContain("# keep me");
     expect(text).toContain("# the PEFT sheet");
     expect(loadCourse(yml).roster).toEqual([{ id: "s1", name: "Ada" }]);
-    expect(() => writeRoster(yml, [{ id: "s1", name: "Ada" }, { id: "s1", name: "Bob" }])).toThrow(/roster\[1\]\.id: duplicate/);
+    expect(() =>
+      writeRoster(yml, [
+        { id: "s1", name: "Ada" },
+        { id: "s1", name: "Bob" },
+      ]),
+    ).toThrow(/roster\[1\]\.id: duplicate/);
     expect(loadCourse(yml).roster).toHaveLength(1);
   });
 });

@@ -35,7 +35,10 @@ describeJupyter("peft-lab grade --course, then export-grades", () => {
       if (timestamp !== undefined) fs.writeFileSync(path.join(dir, "timestamp.txt"), timestamp);
     };
     textFiles(path.join(subs, "s1"), "2026-11-20 20:00:00.000000 UTC\n");
-    fs.writeFileSync(path.join(subs, "s1", "sheet4_peft.ipynb"), serializeNotebook(solvedNotebook(readNotebook(path.join(repoRoot, "notebooks", "sheet4_peft.ipynb")))));
+    fs.writeFileSync(
+      path.join(subs, "s1", "sheet4_peft.ipynb"),
+      serializeNotebook(solvedNotebook(readNotebook(path.join(repoRoot, "notebooks", "sheet4_peft.ipynb")))),
+    );
     textFiles(path.join(subs, "s2"), "2026-11-22 00:30:00.000000 UTC\n");
     textFiles(path.join(subs, "s3"), "2026-11-22T12:00:00Z");
     textFiles(path.join(subs, "s5"), "the night before");
@@ -72,7 +75,9 @@ describeJupyter("peft-lab grade --course, then export-grades", () => {
 
     const feedback = fs.readFileSync(path.join(out, "feedback", "s2", "sheet4.html"), "utf8");
     expect(feedback).toContain("Total: <b>14.4 / 38</b>");
-    expect(feedback).toContain("submitted 2026-11-22 00:30 UTC, 1 day 1 h 31 min after the deadline 2026-11-20 23:59 UTC+1: 2 day(s) late, 20% deducted: 18 → 14.4 / 38");
+    expect(feedback).toContain(
+      "submitted 2026-11-22 00:30 UTC, 1 day 1 h 31 min after the deadline 2026-11-20 23:59 UTC+1: 2 day(s) late, 20% deducted: 18 → 14.4 / 38",
+    );
 
     const canvas = await peftLab(["export-grades", "--format", "canvas", "--grading", out, "--course", course]);
     expect(canvas.status).toBe(0);
@@ -80,11 +85,20 @@ describeJupyter("peft-lab grade --course, then export-grades", () => {
     const [canvasHeader, possible, ...canvasRows] = parse(fs.readFileSync(path.join(out, "canvas.csv"), "utf8")) as string[][];
     expect(canvasHeader).toEqual(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "sheet4 (501)"]);
     expect(possible[5]).toBe("38");
-    expect(canvasRows.map((r) => [r[1], r[5]])).toEqual([["1001", "33"], ["1002", "14.4"], ["1003", "18"], ["1004", "0"], ["1005", "18"]]);
+    expect(canvasRows.map((r) => [r[1], r[5]])).toEqual([
+      ["1001", "33"],
+      ["1002", "14.4"],
+      ["1003", "18"],
+      ["1004", "0"],
+      ["1005", "18"],
+    ]);
 
     const gradescope = await peftLab(["export-grades", "--format", "gradescope", "--grading", out, "--course", course]);
     expect(gradescope.status).toBe(0);
-    const results = JSON.parse(fs.readFileSync(path.join(out, "gradescope", "sheet4", "s2", "results.json"), "utf8")) as { score: number; tests: { name: string; score: number; max_score: number }[] };
+    const results = JSON.parse(fs.readFileSync(path.join(out, "gradescope", "sheet4", "s2", "results.json"), "utf8")) as {
+      score: number;
+      tests: { name: string; score: number; max_score: number }[];
+    };
     expect(results.score).toBe(14.4);
     expect(results.tests.find((t) => t.name === "peft.txt")).toMatchObject({ score: 8, max_score: 8 });
   }, 600_000);

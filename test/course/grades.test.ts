@@ -33,7 +33,10 @@ function attempt(student: string, assignment: string, items: ItemResult[]): Atte
   return { student, assignment, items, notes: [], ...attemptTotals(items), durationMs: 0 };
 }
 
-const s1 = attempt("s1", "sheet4", [scoredItem("t1", "auto", 20, [check("a", true, "ok")]), scoredItem("t2", "auto", 18, [check("a", true, ""), check("b", true, ""), check("c", false, "wrong")])]);
+const s1 = attempt("s1", "sheet4", [
+  scoredItem("t1", "auto", 20, [check("a", true, "ok")]),
+  scoredItem("t2", "auto", 18, [check("a", true, ""), check("b", true, ""), check("c", false, "wrong")]),
+]);
 const s2 = attempt("s2", "sheet4", [scoredItem("t1", "auto", 20, [check("a", true, "")]), scoredItem("t2", "auto", 18, [check("a", false, "")])]);
 const stranger = attempt("zz-unknown", "sheet4", [scoredItem("t1", "auto", 20, [check("a", true, "")])]);
 const s1ml = attempt("s1", "ml1", [scoredItem("q", "auto", 12, [check("a", true, "")])]);
@@ -53,7 +56,9 @@ describe("courseGrades", () => {
     // s1: t1 20 + t2 18·2/3 = 12 → 32.
     expect(row("s1", "sheet4")).toMatchObject({ status: "submitted", score: 32, max: 38, total: 28.8 });
     expect(row("s1", "sheet4").penalty).toMatchObject({ daysLate: 1, percent: 10 });
-    expect(row("s1", "sheet4").remarks).toEqual(["submitted 2026-11-21 10:00 UTC, 11 h 1 min after the deadline 2026-11-20 23:59 UTC+1: 1 day(s) late, 10% deducted: 32 → 28.8 / 38"]);
+    expect(row("s1", "sheet4").remarks).toEqual([
+      "submitted 2026-11-21 10:00 UTC, 11 h 1 min after the deadline 2026-11-20 23:59 UTC+1: 1 day(s) late, 10% deducted: 32 → 28.8 / 38",
+    ]);
     expect(row("s2", "sheet4")).toMatchObject({ status: "submitted", score: 20, total: 20 });
     expect(row("s3", "sheet4")).toMatchObject({ status: "missing", score: 0, total: 0, max: 38 });
     // ml1's max from the course file for students nobody graded: s1's attempt says 12 as well.
@@ -86,7 +91,25 @@ describe("courseGrades", () => {
 
   it("grades.csv: ids, names, items, lateness and total; formulas defused", () => {
     const [header, ...rows] = parse(courseGradesCsv(grades)) as string[][];
-    expect(header).toEqual(["student", "name", "email", "lms_id", "assignment", "t1", "t2", "q", "score", "submitted", "deadline", "days_late", "penalty_percent", "total", "max", "status", "remarks"]);
+    expect(header).toEqual([
+      "student",
+      "name",
+      "email",
+      "lms_id",
+      "assignment",
+      "t1",
+      "t2",
+      "q",
+      "score",
+      "submitted",
+      "deadline",
+      "days_late",
+      "penalty_percent",
+      "total",
+      "max",
+      "status",
+      "remarks",
+    ]);
     const s1row = rows.find((r) => r[0] === "s1" && r[4] === "sheet4")!;
     expect(s1row.slice(0, 9)).toEqual(["s1", "Ada Lovelace", "ada@example.org", "12345", "sheet4", "20", "12", "", "32"]);
     expect(s1row.slice(11, 16)).toEqual(["1", "10", "28.8", "38", "submitted"]);
@@ -148,9 +171,13 @@ describe("timestamps.json", () => {
 
 describe("roster CSV", () => {
   it("reads id,name,email,lmsId with the usual header spellings; bad rows are reported by line", () => {
-    const csv = "Student ID,Full Name,Email Address,LMS ID\r\ns1,Ada Lovelace,ada@example.org,12345\r\n,No Id,x@example.org,1\r\ns2,\"Turing, Alan\",not-an-email,2\r\ns1,Ada Again,,\r\ns3,Grace Hopper,,\r\n";
+    const csv =
+      'Student ID,Full Name,Email Address,LMS ID\r\ns1,Ada Lovelace,ada@example.org,12345\r\n,No Id,x@example.org,1\r\ns2,"Turing, Alan",not-an-email,2\r\ns1,Ada Again,,\r\ns3,Grace Hopper,,\r\n';
     const { students, problems } = parseRosterCsv(csv, "roster.csv");
-    expect(students).toEqual([{ id: "s1", name: "Ada Lovelace", email: "ada@example.org", lmsId: "12345" }, { id: "s3", name: "Grace Hopper" }]);
+    expect(students).toEqual([
+      { id: "s1", name: "Ada Lovelace", email: "ada@example.org", lmsId: "12345" },
+      { id: "s3", name: "Grace Hopper" },
+    ]);
     expect(problems).toEqual([
       expect.stringMatching(/^roster\.csv, line 3: id: /),
       "roster.csv, line 4: email: Invalid email address",
@@ -159,7 +186,8 @@ describe("roster CSV", () => {
   });
 
   it("reads a Canvas gradebook export (ID is the Canvas user id) and skips Points Possible", () => {
-    const csv = 'Student,ID,SIS User ID,SIS Login ID,Section,sheet4 (501)\n    Points Possible,,,,,38\n"Lovelace, Ada",12345,s1,ada@example.org,A,30\n"Turing, Alan",12346,s2,aturing,A,20\n';
+    const csv =
+      'Student,ID,SIS User ID,SIS Login ID,Section,sheet4 (501)\n    Points Possible,,,,,38\n"Lovelace, Ada",12345,s1,ada@example.org,A,30\n"Turing, Alan",12346,s2,aturing,A,20\n';
     expect(parseRosterCsv(csv, "canvas.csv")).toEqual({
       students: [
         { id: "s1", name: "Lovelace, Ada", email: "ada@example.org", lmsId: "12345", section: "A" },
@@ -179,7 +207,25 @@ describe("roster CSV", () => {
   });
 
   it("merges by id", () => {
-    const merged = mergeRoster([{ id: "s1", name: "Ada" }, { id: "s2", name: "Bob" }], [{ id: "s2", name: "Bob", email: "bob@example.org" }, { id: "s3", name: "Cy" }, { id: "s1", name: "Ada" }]);
-    expect(merged).toEqual({ roster: [{ id: "s1", name: "Ada" }, { id: "s2", name: "Bob", email: "bob@example.org" }, { id: "s3", name: "Cy" }], added: 1, updated: 1 });
+    const merged = mergeRoster(
+      [
+        { id: "s1", name: "Ada" },
+        { id: "s2", name: "Bob" },
+      ],
+      [
+        { id: "s2", name: "Bob", email: "bob@example.org" },
+        { id: "s3", name: "Cy" },
+        { id: "s1", name: "Ada" },
+      ],
+    );
+    expect(merged).toEqual({
+      roster: [
+        { id: "s1", name: "Ada" },
+        { id: "s2", name: "Bob", email: "bob@example.org" },
+        { id: "s3", name: "Cy" },
+      ],
+      added: 1,
+      updated: 1,
+    });
   });
 });

@@ -72,8 +72,15 @@ describe("late policies, by hand", () => {
       {
         timezone: "Europe/Berlin",
         assignments: [{ name: "a", due: "2026-03-28T12:00:00" }],
-        roster: [{ id: "s1", name: "A" }, { id: "s2", name: "B" }, { id: "s3", name: "C" }],
-        extensions: [{ student: "s1", assignment: "a", days: 1 }, { student: "s2", assignment: "a", until: "2026-04-01T09:00:00Z" }],
+        roster: [
+          { id: "s1", name: "A" },
+          { id: "s2", name: "B" },
+          { id: "s3", name: "C" },
+        ],
+        extensions: [
+          { student: "s1", assignment: "a", days: 1 },
+          { student: "s2", assignment: "a", until: "2026-04-01T09:00:00Z" },
+        ],
       },
       "course.json",
     );

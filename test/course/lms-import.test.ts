@@ -62,7 +62,11 @@ function zipIn(folder: string, name: string, entries: readonly Entry[]): { dir: 
 
 /** Every file below `dir`, relative. */
 function filesIn(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => !d.isDirectory()).map((d) => path.relative(dir, path.join(d.parentPath, d.name))).sort();
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => !d.isDirectory())
+    .map((d) => path.relative(dir, path.join(d.parentPath, d.name)))
+    .sort();
 }
 
 describe("import-submissions, Canvas", () => {
@@ -102,19 +106,30 @@ describe("import-submissions, Canvas", () => {
     expect(problem("lovelaceada_12345_67890_sheet4_peft.ipynb")).toBe(
       'would be written to s1/sheet4/sheet4_peft.ipynb like "lovelaceada_12345_67890_sheet4_peft.ipynb": duplicate skipped',
     );
-    expect(problem("LOVELACEADA_12345_67898_SHEET4_PEFT.IPYNB")).toMatch(/^would be written to s1\/sheet4\/SHEET4_PEFT\.IPYNB like .*: duplicate skipped$/);
+    expect(problem("LOVELACEADA_12345_67898_SHEET4_PEFT.IPYNB")).toMatch(
+      /^would be written to s1\/sheet4\/SHEET4_PEFT\.IPYNB like .*: duplicate skipped$/,
+    );
     expect(problem("notes.txt")).toMatch(/^not a Canvas submission file name .*: skipped$/);
     expect(result.problems).toHaveLength(11);
     expect(result.notes).toEqual(["Canvas marked these submissions late: s2 (Canvas writes no timestamp.txt; lateness is checked only with one)"]);
   });
 
   it("the total cap stops a zip of many entries that each fit", async () => {
-    const { dir, zip } = zipIn("total", "bomb.zip",
+    const { dir, zip } = zipIn(
+      "total",
+      "bomb.zip",
       [1, 2, 3, 4].map((n) => ({ name: `lovelaceada_12345_${n}_part${n}.ipynb`, data: new Uint8Array(400_000), deflate: true })),
     );
     expect(fs.statSync(zip).size).toBeLessThan(10_000);
     const out = path.join(dir, "submissions");
-    const result = await importSubmissions(zip, { lms: "canvas", course, assignment: "sheet4", outDir: out, maxFileBytes: 1_000_000, maxTotalBytes: 1_000_000 });
+    const result = await importSubmissions(zip, {
+      lms: "canvas",
+      course,
+      assignment: "sheet4",
+      outDir: out,
+      maxFileBytes: 1_000_000,
+      maxTotalBytes: 1_000_000,
+    });
     // 400 kB + 400 kB fit in 1 MB; the third would make 1.2 MB.
     expect(filesIn(out)).toEqual(["s1/sheet4/part1.ipynb", "s1/sheet4/part2.ipynb"]);
     expect(result.problems).toEqual([
@@ -132,7 +147,11 @@ describe("import-submissions, Canvas", () => {
     fs.writeFileSync(zip, bytes);
     const out = path.join(dir, "submissions");
     const result = await importSubmissions(zip, { lms: "canvas", course, assignment: "sheet4", outDir: out, maxFileBytes: 1_000_000 });
-    expect(result.problems).toEqual([expect.stringMatching(/"lovelaceada_12345_1_bomb\.ipynb": unreadable \(too many bytes in the stream\. expected 100\. got at least \d+\): skipped$/)]);
+    expect(result.problems).toEqual([
+      expect.stringMatching(
+        /"lovelaceada_12345_1_bomb\.ipynb": unreadable \(too many bytes in the stream\. expected 100\. got at least \d+\): skipped$/,
+      ),
+    ]);
     expect(filesIn(out)).toEqual([]);
   });
 

@@ -101,7 +101,9 @@ describeJupyter("peft-lab validate in real kernels", () => {
     const text = serializeNotebook(released);
     const broken = await validateSubmission(write("broken.ipynb", text.slice(0, text.length / 2)), { connection: server() });
     expect(broken).toMatchObject({ ready: false, ran: false });
-    expect(broken.findings[0].message).toMatch(/^broken\.ipynb: not valid JSON .*; download the released notebook again and copy your answers into it$/);
+    expect(broken.findings[0].message).toMatch(
+      /^broken\.ipynb: not valid JSON .*; download the released notebook again and copy your answers into it$/,
+    );
     const { status, stdout } = await validate("broken.ipynb");
     expect(status).toBe(1);
     expect(stdout).toMatch(/^broken\.ipynb: not ready to submit \(1 problem\):\n {2}notebook: broken\.ipynb: not valid JSON/);

@@ -132,7 +132,9 @@ describe("zeroShotAccuracy", () => {
   };
 
   it("reads the label words' probability after the template '<review> . i'", () => {
-    const examples = [encode(["the", "meal", "was", "good"]), encode(["the", "meal", "was", "not", "good"])].flatMap((ids) => [0, 1].map((label) => ({ ids, label })));
+    const examples = [encode(["the", "meal", "was", "good"]), encode(["the", "meal", "was", "not", "good"])].flatMap((ids) =>
+      [0, 1].map((label) => ({ ids, label })),
+    );
     // Four words: positive verbs' mass 3e > negative 3·1 → says 1; five words: 3/e < 3 → says 0. Two of four right.
     expect(zeroShotAccuracy(parityLm, examples)).toBe(0.5);
     expect(zeroShotAccuracy(parityLm, [examples[1], examples[2]])).toBe(1);

@@ -10,7 +10,16 @@ import { DEFAULT_SWEEP_SETTINGS, fineTune, runSweep, stats } from "../../src/exp
 import { comparisonMarkdown, comparisonRows, sweepFigures, sweepHtml } from "../../src/experiments/report";
 
 const pretrained = loadPretrained();
-const short = { task: "first-impression" as const, seeds: 2, trainSize: 24, testSize: 30, epochs: 1, batchSize: 8, clipNorm: 1, forgettingSentences: 10 };
+const short = {
+  task: "first-impression" as const,
+  seeds: 2,
+  trainSize: 24,
+  testSize: 30,
+  epochs: 1,
+  batchSize: 8,
+  clipNorm: 1,
+  forgettingSentences: 10,
+};
 
 describe("stats", () => {
   it("reports the mean and the sample standard deviation", () => {
@@ -41,11 +50,17 @@ describe("a shortened rank sweep", () => {
     expect(lines[0]).toBe("| Method | Params | Accuracy (%) |");
     expect(lines[1]).toMatch(/^\| -+ \| -+: \| -+: \|$/);
     expect(lines).toHaveLength(3 + methods.length);
-    const [zeroShot, , zeroShotAccuracy] = lines[2].split("|").slice(1, -1).map((c) => c.trim());
+    const [zeroShot, , zeroShotAccuracy] = lines[2]
+      .split("|")
+      .slice(1, -1)
+      .map((c) => c.trim());
     expect(zeroShot).toMatch(/^Zero-shot/);
     expect(Number(zeroShotAccuracy.split(" ± ")[0])).toBeCloseTo(100 * result.zeroShot.mean, 1);
     lines.slice(3).forEach((line, i) => {
-      const cells = line.split("|").slice(1, -1).map((c) => c.trim());
+      const cells = line
+        .split("|")
+        .slice(1, -1)
+        .map((c) => c.trim());
       expect(cells[0]).toBe(methods[i].label);
       expect(Number(cells[1].replace(/,/g, ""))).toBe(result.summary[i].params);
       const [mean, std] = cells[2].split(" ± ").map(Number);
@@ -91,9 +106,15 @@ describe("fine-tuning", () => {
   it("LoRA starts at the pretrained model's exact outputs (B = 0)", () => {
     const { config } = pretrained;
     const weights = withClassifierHead(pretrained.weights, 2, new Rng(1));
-    const batch = [[0, 11, 3, 27], [0, 12, 3, 4, 20]];
+    const batch = [
+      [0, 11, 3, 27],
+      [0, 12, 3, 4, 20],
+    ];
     const plain = new Transformer(config, weights);
-    for (const targets of [["q", "v"], ["q", "k", "v", "o", "up", "down"]] as const) {
+    for (const targets of [
+      ["q", "v"],
+      ["q", "k", "v", "o", "up", "down"],
+    ] as const) {
       const adapted = lora(8, [...targets], 1e-2).build(config, weights, new Rng(2));
       expect(adapted.classLogits(batch).value.maxAbsDiff(plain.classLogits(batch).value)).toBe(0);
       expect(adapted.lmLogits(batch[1]).maxAbsDiff(plain.lmLogits(batch[1]))).toBe(0);
@@ -128,7 +149,8 @@ describe("fine-tuning", () => {
 
 describe("the zero-shot baseline", () => {
   it("is about chance on first impressions, where the LM's verb guess is the wrong answer on every contrast", () => {
-    const zeroShot = (task: "polarity" | "first-impression") => runSweep({ methods: [HEAD_ONLY], settings: { ...short, task, seeds: 1, testSize: 300 }, pretrained }).zeroShot.mean;
+    const zeroShot = (task: "polarity" | "first-impression") =>
+      runSweep({ methods: [HEAD_ONLY], settings: { ...short, task, seeds: 1, testSize: 300 }, pretrained }).zeroShot.mean;
     // The LM guesses the last clause's polarity (its verb agreement on held-out pretraining text is 100 %); about half the reviews are
     // contrasts, where the first clause has the opposite polarity: ≈ 0.5·1 + 0.5·0.
     expect(zeroShot("polarity")).toBeGreaterThan(0.95);

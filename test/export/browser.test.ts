@@ -66,7 +66,11 @@ function formulaCount(nb: Notebook): number {
   let count = 0;
   for (const cell of nb.cells) {
     if (cell.cell_type === "markdown") {
-      count += sourceText(cell.source).replace(/```[\s\S]*?```/g, "").replace(/`(?:[^`\n]|\n(?!\n))*`/g, "").match(math)?.length ?? 0;
+      count +=
+        sourceText(cell.source)
+          .replace(/```[\s\S]*?```/g, "")
+          .replace(/`(?:[^`\n]|\n(?!\n))*`/g, "")
+          .match(math)?.length ?? 0;
     } else if (cell.cell_type === "code") {
       count += cell.outputs.filter((o) => (o.output_type === "display_data" || o.output_type === "execute_result") && "text/latex" in o.data).length;
     }
@@ -88,7 +92,8 @@ describeBrowser("handouts in a browser, offline", () => {
     // The failing notebook between two workbooks: the ones after it must still be exported.
     result = await exportHandouts({ notebooks: [first, FAILING, ...rest], outDir: OUT_DIR, execute: { connection: server(), rootDir: repoRoot } });
     console.log(
-      `handouts exported in ${(result.durationMs / 1000).toFixed(1)} s:\n` + result.files.map((f) => `  ${f.path}: ${f.bytes.toLocaleString("en-US")} bytes`).join("\n"),
+      `handouts exported in ${(result.durationMs / 1000).toFixed(1)} s:\n` +
+        result.files.map((f) => `  ${f.path}: ${f.bytes.toLocaleString("en-US")} bytes`).join("\n"),
     );
     browser = await launchChromium();
   }, 300_000);
@@ -99,7 +104,9 @@ describeBrowser("handouts in a browser, offline", () => {
 
   it("reports the failing notebook by file and cell, and exports every workbook", () => {
     expect(result.failures).toHaveLength(1);
-    expect(result.failures[0]).toMatch(new RegExp(`^${FAILING.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}, cell 2 \\(id c2\\): error: .*boom in the second cell`, "s"));
+    expect(result.failures[0]).toMatch(
+      new RegExp(`^${FAILING.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}, cell 2 \\(id c2\\): error: .*boom in the second cell`, "s"),
+    );
     expect(existsSync(join(OUT_DIR, "fails.student.html"))).toBe(true);
     expect(existsSync(join(OUT_DIR, "fails.instructor.html"))).toBe(false);
     const names = defaultWorkbooks(join(repoRoot, "notebooks")).map((p) => p.replace(/^.*\/|\.ipynb$/g, ""));
@@ -132,11 +139,9 @@ describeBrowser("handouts in a browser, offline", () => {
         await tab.goto(pathToFileURL(join(OUT_DIR, file)).href, { waitUntil: "load" });
         const charts = nb ? chartTraceCounts(nb) : [];
         if (charts.length > 0) {
-          await tab.waitForFunction(
-            (n: number) => document.querySelectorAll(".peft-lab-plot .main-svg").length >= n,
-            charts.length,
-            { timeout: 30_000 },
-          );
+          await tab.waitForFunction((n: number) => document.querySelectorAll(".peft-lab-plot .main-svg").length >= n, charts.length, {
+            timeout: 30_000,
+          });
         }
         const state = await tab.evaluate(async () => {
           await document.fonts.ready;
@@ -147,8 +152,12 @@ describeBrowser("handouts in a browser, offline", () => {
             prose: main.textContent as string,
             allText,
             formulas: document.querySelectorAll("main .katex").length,
-            traces: Array.from(document.querySelectorAll(".peft-lab-plot")).map((el: any) => (el.querySelector(".main-svg") ? (el.data?.length ?? -1) : -1)),
-            badFonts: Array.from(document.fonts).filter((f: any) => f.status === "error").map((f: any) => f.family),
+            traces: Array.from(document.querySelectorAll(".peft-lab-plot")).map((el: any) =>
+              el.querySelector(".main-svg") ? (el.data?.length ?? -1) : -1,
+            ),
+            badFonts: Array.from(document.fonts)
+              .filter((f: any) => f.status === "error")
+              .map((f: any) => f.family),
             plotlyScripts: Array.from(document.scripts).filter((s: any) => s.text.includes("if (window.Plotly) return;")).length,
           };
         });
@@ -161,7 +170,10 @@ describeBrowser("handouts in a browser, offline", () => {
           expect(state.traces, file).toEqual(charts);
           expect(state.plotlyScripts, file).toBe(charts.length > 0 ? 1 : 0);
         }
-        expect(secrets.filter((line) => state.allText.includes(line)), file).toEqual([]);
+        expect(
+          secrets.filter((line) => state.allText.includes(line)),
+          file,
+        ).toEqual([]);
         if (file === "peft_lecture.instructor.html") {
           await tab.evaluate(() => {
             const chart = document.querySelector(".peft-lab-plot");

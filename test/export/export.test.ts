@@ -41,9 +41,13 @@ describe("peft-lab export (stored outputs)", () => {
     const index = readFileSync(join(out, "index.html"), "utf8");
     expect(index).toContain(`href="${WORKBOOK}.student.html"`);
     expect(index).toContain(`href="${WORKBOOK}.instructor.html"`);
-    const gradeIds = instructor.cells.flatMap((c) => (c.metadata.nbgrader?.grade || c.metadata.nbgrader?.solution ? [c.metadata.nbgrader.grade_id] : []));
+    const gradeIds = instructor.cells.flatMap((c) =>
+      c.metadata.nbgrader?.grade || c.metadata.nbgrader?.solution ? [c.metadata.nbgrader.grade_id] : [],
+    );
     for (const id of gradeIds) expect(index).toContain(`<code>${id}</code>`);
-    const title = sourceText(instructor.cells.find((c) => c.cell_type === "markdown")!.source).split("\n")[0].replace(/^#\s*/, "");
+    const title = sourceText(instructor.cells.find((c) => c.cell_type === "markdown")!.source)
+      .split("\n")[0]
+      .replace(/^#\s*/, "");
     expect(pageText(index)).toContain(title);
   }, 60_000);
 

@@ -9,9 +9,7 @@ const display = (mime: string, value: string): Output => ({ output_type: "displa
 
 describe("markdown with math", () => {
   it("typesets inline and display math, matrices included, leaving no $ or \\begin in the text", () => {
-    const html = renderMarkdown(
-      "The update $\\Delta W = BA$ has rank at most $r$:\n\n$$W' = \\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}$$\n",
-    );
+    const html = renderMarkdown("The update $\\Delta W = BA$ has rank at most $r$:\n\n$$W' = \\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}$$\n");
     expect(html.match(/class="katex"/g)).toHaveLength(3);
     expect(html.match(/class="katex-display"/g)).toHaveLength(1);
     const text = pageText(html);
@@ -31,7 +29,7 @@ describe("markdown with math", () => {
     // KaTeX's message quotes the token it expected; the plugin HTML-escapes both (' as &#039;) for its error element.
     const message = (() => {
       try {
-        renderMarkdown("bad: $f' < \\frac{\\text{\"a>b\"}}{$");
+        renderMarkdown('bad: $f\' < \\frac{\\text{"a>b"}}{$');
       } catch (err) {
         return (err as Error).message;
       }
@@ -45,7 +43,16 @@ describe("markdown with math", () => {
 
 describe("outputs", () => {
   it("typesets a latexMatrix output (tslab's display.latex with $$…$$)", () => {
-    const out = renderOutput(display("text/latex", `$$${latexMatrix([[1.5, -2], [0.25, 4]])}$$`), newPageEnv());
+    const out = renderOutput(
+      display(
+        "text/latex",
+        `$$${latexMatrix([
+          [1.5, -2],
+          [0.25, 4],
+        ])}$$`,
+      ),
+      newPageEnv(),
+    );
     expect(out.html).toContain('class="katex-display"');
     const text = pageText(out.html);
     expect(text).not.toContain("$");

@@ -8,7 +8,19 @@ import { gradePage, groupItems } from "../../src/formgrade/page";
 import type { ManualItem } from "../../src/grader/gradebook";
 
 function pageFor(answer: string, extra: Partial<ManualItem> = {}): string {
-  const entry: ManualItem = { attemptId: 1, student: "eve", assignment: "sheet4", itemId: "why", maxPoints: 2, answer, rubric: "r", points: null, comment: "", gradedAt: null, ...extra };
+  const entry: ManualItem = {
+    attemptId: 1,
+    student: "eve",
+    assignment: "sheet4",
+    itemId: "why",
+    maxPoints: 2,
+    answer,
+    rubric: "r",
+    points: null,
+    comment: "",
+    gradedAt: null,
+    ...extra,
+  };
   const [group] = groupItems([entry]);
   return gradePage({ group, entry, all: { graded: 0, total: 1 } }, "NONCE", "CSRF");
 }
@@ -18,7 +30,9 @@ const answerOf = (html: string) => /<section class="pane answer" id="answer">([\
 describe("gradePage", () => {
   it("shows raw HTML of an answer as text and drops unsafe link schemes", () => {
     const answer = answerOf(
-      pageFor('<script>alert(1)</script> <img src=x onerror=alert(1)> [a](javascript:alert(1)) [b](JAVASCRIPT:alert(1)) [c](data:text/html,<script>alert(1)</script>) [d](vbscript:x) [ok](https://example.org)'),
+      pageFor(
+        "<script>alert(1)</script> <img src=x onerror=alert(1)> [a](javascript:alert(1)) [b](JAVASCRIPT:alert(1)) [c](data:text/html,<script>alert(1)</script>) [d](vbscript:x) [ok](https://example.org)",
+      ),
     );
     expect(answer).not.toMatch(/<script|<img|href="(?!https:)/i);
     expect(answer).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");

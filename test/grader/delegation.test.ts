@@ -23,7 +23,8 @@ describe("findDelegations: a graded function that only calls the library", () =>
   it("flags a body that hands its arguments to an import, naming the function and the module", () => {
     const cells = [SETUP, "function solve(x: Matrix, y: Matrix): Matrix {\n  return leastSquares(x, y);\n}"];
     expect(flagged(cells, "solve")).toEqual({
-      solve: 'solve does no work of its own: it only hands its arguments to leastSquares (imported from "peft-lab"). A graded function must compute its result itself; this item scores 0',
+      solve:
+        'solve does no work of its own: it only hands its arguments to leastSquares (imported from "peft-lab"). A graded function must compute its result itself; this item scores 0',
     });
   });
 
@@ -44,11 +45,17 @@ describe("findDelegations: a graded function that only calls the library", () =>
     ["a destructured require", 'const { leastSquares: fit } = require("peft-lab");\nconst solve = (x: Matrix, y: Matrix) => fit(x, y);'],
     ["import = require", 'import lib = require("peft-lab");\nconst solve = (x: Matrix, y: Matrix) => lib.leastSquares(x, y);'],
     ["a dynamic import", 'async function solve(x: Matrix, y: Matrix) { return (await import("peft-lab")).leastSquares(x, y); }'],
-    ["a helper of the notebook that delegates", "function helper(a: Matrix, b: Matrix) { return leastSquares(a, b); }\nfunction solve(x: Matrix, y: Matrix) { return helper(x, y); }"],
+    [
+      "a helper of the notebook that delegates",
+      "function helper(a: Matrix, b: Matrix) { return leastSquares(a, b); }\nfunction solve(x: Matrix, y: Matrix) { return helper(x, y); }",
+    ],
     ["a field of the result", "function solve(x: Matrix, y: Matrix) { return leastSquares(x, y).rows; }"],
     ["a method of the result", "function solve(x: Matrix, y: Matrix) { return leastSquares(x, y).toArray(); }"],
     ["an object spreading the result", "function solve(x: Matrix, y: Matrix) { return { ...leastSquares(x, y), note: 'mine' }; }"],
-    ["arguments rearranged, as fields, literals and callbacks", "function solve(o: { x: Matrix; y: Matrix }, f: (v: number) => number) { return leastSquares(o.x, o.y, f(1)); }"],
+    [
+      "arguments rearranged, as fields, literals and callbacks",
+      "function solve(o: { x: Matrix; y: Matrix }, f: (v: number) => number) { return leastSquares(o.x, o.y, f(1)); }",
+    ],
     ["casts and parentheses", "function solve(x: Matrix, y: Matrix) { return ((leastSquares as any)(x!, y) as Matrix); }"],
   ])("flags %s", (_what, code) => {
     const message = flagged([SETUP, code], "solve").solve;
@@ -56,19 +63,37 @@ describe("findDelegations: a graded function that only calls the library", () =>
   });
 
   it("flags any use of a reference implementation, even inside the student's own computation", () => {
-    const deep = 'const { countPeft } = require("peft-lab/dist/peft");\nfunction count(m: any, r: number) { const c = countPeft(m, "lora", { r }).count.trainable; return c * 1; }';
-    expect(flagged([deep], "count").count).toBe('count uses countPeft (required from "peft-lab/dist/peft"), a reference implementation students may not use; this item scores 0');
-    const instructor = 'import { attentionHead } from "peft-lab/instructor";\nfunction helper(x: any) { return attentionHead(x, x, {}).Z.scale(2); }\nfunction step(x: any) { return helper(x).add(x); }';
+    const deep =
+      'const { countPeft } = require("peft-lab/dist/peft");\nfunction count(m: any, r: number) { const c = countPeft(m, "lora", { r }).count.trainable; return c * 1; }';
+    expect(flagged([deep], "count").count).toBe(
+      'count uses countPeft (required from "peft-lab/dist/peft"), a reference implementation students may not use; this item scores 0',
+    );
+    const instructor =
+      'import { attentionHead } from "peft-lab/instructor";\nfunction helper(x: any) { return attentionHead(x, x, {}).Z.scale(2); }\nfunction step(x: any) { return helper(x).add(x); }';
     expect(flagged([instructor], "helper").helper).toMatch(/^helper uses attentionHead/);
-    expect(flagged([instructor], "step").step).toMatch(/^step uses attentionHead \(imported from "peft-lab\/instructor"\), a reference implementation/);
+    expect(flagged([instructor], "step").step).toMatch(
+      /^step uses attentionHead \(imported from "peft-lab\/instructor"\), a reference implementation/,
+    );
     const inline = 'function step(x: any) { const z = require("peft-lab/dist/nn/attention").attentionHead(x, x).Z; return z.add(x); }';
     expect(flagged([inline], "step").step).toMatch(/^step uses the module "peft-lab\/dist\/nn\/attention"/);
   });
 
   it.each([
-    ["require of a computed name", 'const where = "peft-lab/dist/" + "nn";\nfunction step(x: any) { return require(where).attentionHead(x, x).Z.add(x); }', "require of a computed module name"],
-    ["require passed on", 'const load = require;\nfunction step(x: any) { return load("peft-lab/dist/nn").attentionHead(x, x).Z.add(x); }', "require of a computed module name, or require passed on as a value"],
-    ["import() of a computed name", 'async function step(x: any) { const m = await import(["peft-lab", "instructor"].join("/")); return m.attentionHead(x, x).Z.add(x); }', "import() of a computed module name"],
+    [
+      "require of a computed name",
+      'const where = "peft-lab/dist/" + "nn";\nfunction step(x: any) { return require(where).attentionHead(x, x).Z.add(x); }',
+      "require of a computed module name",
+    ],
+    [
+      "require passed on",
+      'const load = require;\nfunction step(x: any) { return load("peft-lab/dist/nn").attentionHead(x, x).Z.add(x); }',
+      "require of a computed module name, or require passed on as a value",
+    ],
+    [
+      "import() of a computed name",
+      'async function step(x: any) { const m = await import(["peft-lab", "instructor"].join("/")); return m.attentionHead(x, x).Z.add(x); }',
+      "import() of a computed module name",
+    ],
     ["eval", 'function step(x: any) { return eval("require")("peft-lab/dist/nn").attentionHead(x, x).Z.add(x); }', "eval (code built from a string)"],
     ["Function", 'function step(x: any) { return new Function("x", "return x")(x).add(x); }', "Function (code built from a string)"],
   ])("flags %s: the grader cannot see what it loads", (_what, code, why) => {
@@ -76,7 +101,11 @@ describe("findDelegations: a graded function that only calls the library", () =>
   });
 
   it("uses the last declaration of a name, as tslab does", () => {
-    const cells = [SETUP, "const solve = (x: Matrix, y: Matrix) => leastSquares(x, y);", "function solve(x: Matrix, y: Matrix) { return x.transpose().matmul(y); }"];
+    const cells = [
+      SETUP,
+      "const solve = (x: Matrix, y: Matrix) => leastSquares(x, y);",
+      "function solve(x: Matrix, y: Matrix) { return x.transpose().matmul(y); }",
+    ];
     expect(flagged(cells, "solve")).toEqual({});
     expect(flagged([...cells, "const solve = leastSquares;"], "solve")).toHaveProperty("solve");
   });
@@ -91,11 +120,27 @@ describe("findDelegations: the student's own work is not flagged", () => {
       "function next(input: Matrix, W: Matrix): Matrix {\n  const Z = softmaxRows(applyMask(input.matmul(input.transpose()), causalMask(input.rows))).matmul(input);\n  const H = input.add(Z);\n  return softmaxRows(H.row(H.rows - 1).matmul(W));\n}",
     ],
     ["mix", "a Matrix op on a library op's result", "function mix(x: Matrix) { return softmaxRows(x).matmul(x); }"],
-    ["scaled", "a Matrix factory on computed entries", "function scaled(m: Matrix, s: number) { return Matrix.fromFunction(m.rows, m.cols, (i, j) => s * m.get(i, j)); }"],
+    [
+      "scaled",
+      "a Matrix factory on computed entries",
+      "function scaled(m: Matrix, s: number) { return Matrix.fromFunction(m.rows, m.cols, (i, j) => s * m.get(i, j)); }",
+    ],
     ["bitfitBias", "constants (an answer, not a call)", "function bitfitBias(): Matrix { return Matrix.rowVector([0, 10, 0, 10]); }"],
-    ["largest", "a loop", "function largest(count: (v: number) => number, budget: number) { let v = 2; while (count(v + 2) <= budget) v += 2; return v; }"],
-    ["solve", "a library function of the function's own computation", "function solve(x: Matrix, y: Matrix) { return leastSquares(x.transpose().matmul(x), y); }"],
-    ["sse", "an own helper that computes", "function sq(m: Matrix) { return m.mul(m); }\nfunction sse(p: Matrix, t: Matrix) { return sq(p.sub(t)).sum(); }"],
+    [
+      "largest",
+      "a loop",
+      "function largest(count: (v: number) => number, budget: number) { let v = 2; while (count(v + 2) <= budget) v += 2; return v; }",
+    ],
+    [
+      "solve",
+      "a library function of the function's own computation",
+      "function solve(x: Matrix, y: Matrix) { return leastSquares(x.transpose().matmul(x), y); }",
+    ],
+    [
+      "sse",
+      "an own helper that computes",
+      "function sq(m: Matrix) { return m.mul(m); }\nfunction sse(p: Matrix, t: Matrix) { return sq(p.sub(t)).sum(); }",
+    ],
   ])("%s: %s", (name, _what, code) => {
     expect(flagged([SETUP, code], name)).toEqual({});
   });
@@ -180,8 +225,10 @@ describeJupyter("grading a submission that calls the library", () => {
     fs.writeFileSync(
       path.join(student, "multilingual_ex1.ipynb"),
       submission("multilingual_ex1.ipynb", {
-        projection_losses: 'const projection = require("peft-lab/dist/projection");\nfunction computeLosses(projected: Matrix, target: Matrix): ProjectionLosses { return projection.projectionLosses(projected, target); }',
-        attention_step: 'const nnAttention = require("peft-lab/dist/nn/attention");\nfunction attentionStep(X: Matrix, W: HeadWeights, causal: boolean): HeadTrace { return nnAttention.attentionHead(X, W, { causal: causal }); }',
+        projection_losses:
+          'const projection = require("peft-lab/dist/projection");\nfunction computeLosses(projected: Matrix, target: Matrix): ProjectionLosses { return projection.projectionLosses(projected, target); }',
+        attention_step:
+          'const nnAttention = require("peft-lab/dist/nn/attention");\nfunction attentionStep(X: Matrix, W: HeadWeights, causal: boolean): HeadTrace { return nnAttention.attentionHead(X, W, { causal: causal }); }',
       }),
     );
     const result = await gradeSubmissions({
@@ -201,20 +248,26 @@ describeJupyter("grading a submission that calls the library", () => {
     expect(scores(ml, ["projection_losses_test", "attention_step_test", "layer_output_test"])).toEqual([0, 0, 0]);
     // Two locks: the reference modules are not in the sandbox's student package (the closure of dist/index.js), so
     // the library calls fail in the kernel too; the delegation check is what names the reason, from the source alone.
-    for (const [m, id] of [...["p1_counts_test", "p1_budget_test", "e2_model_test"].map((id) => [sheet4, id] as const), ...["projection_losses_test", "attention_step_test", "layer_output_test"].map((id) => [ml, id] as const)]) {
+    for (const [m, id] of [
+      ...["p1_counts_test", "p1_budget_test", "e2_model_test"].map((id) => [sheet4, id] as const),
+      ...["projection_losses_test", "attention_step_test", "layer_output_test"].map((id) => [ml, id] as const),
+    ]) {
       expect(m.get(id)!.notes.join(" "), id).toMatch(/Cannot find (name|module)/);
     }
     const messages = (item: ItemResult) => item.checks.map((c) => c.message);
     expect(messages(sheet4.get("p1_counts_test")!)).toEqual(
       ["loraParams", "softPromptParams", "adapterParams", "ia3Params"].map(
-        (name) => `${name} does no work of its own: it only hands its arguments to countPeft (from module "peft-lab/dist/peft/methods"). A graded function must compute its result itself; this item scores 0`,
+        (name) =>
+          `${name} does no work of its own: it only hands its arguments to countPeft (from module "peft-lab/dist/peft/methods"). A graded function must compute its result itself; this item scores 0`,
       ),
     );
     expect(messages(sheet4.get("p1_budget_test")!)).toEqual([
       'largestEvenUnderBudget does no work of its own: it only hands its arguments to largestUnderBudget (from module "peft-lab/dist/analysis"). A graded function must compute its result itself; this item scores 0',
     ]);
     expect(messages(sheet4.get("e2_model_test")!)[0]).toMatch(/^nextTokenProbabilities uses the module "peft-lab\/dist\/nn"/);
-    expect(messages(ml.get("projection_losses_test")!)[0]).toMatch(/^computeLosses does no work of its own: it only hands its arguments to projectionLosses/);
+    expect(messages(ml.get("projection_losses_test")!)[0]).toMatch(
+      /^computeLosses does no work of its own: it only hands its arguments to projectionLosses/,
+    );
     // layerOutput is the student's own, but built on the delegating attentionStep.
     expect(messages(ml.get("layer_output_test")!)[0]).toMatch(/^layerOutput uses the module "peft-lab\/dist\/nn\/attention"/);
     // The genuine mergeLora (Matrix operations) passed every probe.

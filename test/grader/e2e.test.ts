@@ -35,7 +35,17 @@ const INSTRUCTOR = path.join(repoRoot, "notebooks", "sheet4_peft.ipynb");
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.warn("grader e2e: not root, so kernels are not isolated; the reads-solutions submission's score is not asserted.");
 
-const ITEMS = ["p1_counts_test", "p1_budget_test", "e2_model_test", "e2_base_why", "e2_bitfit_test", "e2_lora_test", "e2_lora_why", "peft_config.txt", "peft.txt"];
+const ITEMS = [
+  "p1_counts_test",
+  "p1_budget_test",
+  "e2_model_test",
+  "e2_base_why",
+  "e2_bitfit_test",
+  "e2_lora_test",
+  "e2_lora_why",
+  "peft_config.txt",
+  "peft.txt",
+];
 type Row = (number | "")[];
 const SOLVED_NOTEBOOK_ONLY: Row = [4, 2, 3, "", 3, 3, "", 0, 0];
 const EXPECTED: Record<string, Row> = {
@@ -68,7 +78,11 @@ const GRADE_OPTIONS = ["--cell-timeout", "10", "--kernel-memory", "512", "--seed
 
 /** Our own CSV: quoted fields never occur in these rows (plain names and numbers). */
 function readCsv(file: string): { header: string[]; rows: Map<string, string[]> } {
-  const [header, ...lines] = fs.readFileSync(file, "utf8").trim().split("\r\n").map((l) => l.split(","));
+  const [header, ...lines] = fs
+    .readFileSync(file, "utf8")
+    .trim()
+    .split("\r\n")
+    .map((l) => l.split(","));
   return { header, rows: new Map(lines.map((l) => [l[0], l])) };
 }
 
@@ -116,7 +130,12 @@ describeJupyter("peft-lab grade, end to end in real kernels", () => {
     const { done } = startGrading([submissions, "--out", out, "--jobs", "2", ...GRADE_OPTIONS]);
     const result = await done;
     // Without a progress bar, stderr carries one line per graded submission, and nothing else.
-    expect(result.stderr.trim().split("\n").filter((l) => !/^[\w-]+\/sheet4: graded \d+(\.\d+)?\/38$/.test(l))).toEqual([]);
+    expect(
+      result.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => !/^[\w-]+\/sheet4: graded \d+(\.\d+)?\/38$/.test(l)),
+    ).toEqual([]);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^student\s+assignment\s+points\s+max/m);
     expect(result.stdout).toContain(`${Object.keys(EXPECTED).length} graded, 0 already graded, 0 not graded (seed e2e)`);
@@ -162,7 +181,10 @@ describeJupyter("peft-lab grade, end to end in real kernels", () => {
     if (isRoot) {
       // Student code could read none of the secrets: in its sandbox they are not there at all.
       const cheat = readNotebook(path.join(out, "autograded", "reads-solutions", "sheet4", "sheet4_peft.ipynb"));
-      const printed = cheat.cells.flatMap((c) => (c.cell_type === "code" ? c.outputs : [])).map((o) => (o.output_type === "stream" ? [o.text].flat().join("") : "")).join("");
+      const printed = cheat.cells
+        .flatMap((c) => (c.cell_type === "code" ? c.outputs : []))
+        .map((o) => (o.output_type === "stream" ? [o.text].flat().join("") : ""))
+        .join("");
       expect(printed.match(/^DENIED .*: ENOENT$/gm)).toHaveLength(5);
       expect(printed).not.toMatch(/^READ /m);
     }
@@ -173,7 +195,8 @@ describeJupyter("peft-lab grade, end to end in real kernels", () => {
 
   it("a grader killed midway loses no finished grade; re-running resumes, then changes nothing; --regrade adds attempts", async () => {
     const subset = path.join(tmp, "subset");
-    for (const student of ["correct", "partly", "cells-deleted"]) fs.cpSync(path.join(submissions, student), path.join(subset, student), { recursive: true });
+    for (const student of ["correct", "partly", "cells-deleted"])
+      fs.cpSync(path.join(submissions, student), path.join(subset, student), { recursive: true });
     const out = path.join(tmp, "out-killed");
     const book = path.join(out, "gradebook.sqlite");
     const attempts = () => {

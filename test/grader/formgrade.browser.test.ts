@@ -34,7 +34,8 @@ const HOSTILE = [
 ].join("\n\n");
 
 const ANSWERS: Record<string, string> = {
-  alice: "The base weights stay **frozen**: $\\Delta W = BA$ with $r \\ll d$, so\n\n$$\\#\\text{params} = r(d_{in} + d_{out})$$\n\n```typescript\nconst params = r * (dIn + dOut);\n```",
+  alice:
+    "The base weights stay **frozen**: $\\Delta W = BA$ with $r \\ll d$, so\n\n$$\\#\\text{params} = r(d_{in} + d_{out})$$\n\n```typescript\nconst params = r * (dIn + dOut);\n```",
   bob: "Broken math: $\\frac{1}{$ and it goes on.",
   carol: "Because it is cheaper.",
   mallory: HOSTILE,
@@ -46,7 +47,16 @@ function buildGradebook(dir: string): void {
   for (const [student, answer] of Object.entries(ANSWERS)) {
     const items: ItemResult[] = [
       scoredItem("p1_counts_test", "auto", 4, [check("c", true, "")]),
-      { id: "e2_base_why", kind: "manual", maxPoints: 2, points: null, checks: [], notes: [], answer, rubric: "**2 points**: the base is frozen; $W_0$ is shared." },
+      {
+        id: "e2_base_why",
+        kind: "manual",
+        maxPoints: 2,
+        points: null,
+        checks: [],
+        notes: [],
+        answer,
+        rubric: "**2 points**: the base is frozen; $W_0$ is shared.",
+      },
       { id: "e2_lora_why", kind: "manual", maxPoints: 3, points: null, checks: [], notes: [], answer: "Low rank.", rubric: "3 points: low rank" },
     ];
     book.recordAttempt(run, `h-${student}`, "s", { student, assignment: "sheet4", items, notes: [], ...attemptTotals(items), durationMs: 1 });
@@ -55,14 +65,20 @@ function buildGradebook(dir: string): void {
 }
 
 /** A raw request, so that the Host header and cookies are exactly what the test says. */
-function request(server: FormgradeServer, options: { method?: string; path?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+function request(
+  server: FormgradeServer,
+  options: { method?: string; path?: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; body: string }> {
   const url = new URL(server.origin);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port: url.port, method: options.method ?? "GET", path: options.path ?? "/", headers: options.headers }, (res) => {
-      let body = "";
-      res.on("data", (d: Buffer) => (body += d.toString()));
-      res.on("end", () => resolve({ status: res.statusCode!, body }));
-    });
+    const req = http.request(
+      { host: "127.0.0.1", port: url.port, method: options.method ?? "GET", path: options.path ?? "/", headers: options.headers },
+      (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d.toString()));
+        res.on("end", () => resolve({ status: res.statusCode!, body }));
+      },
+    );
     req.on("error", reject);
     req.end(options.body);
   });
@@ -155,7 +171,9 @@ describeBrowser("peft-lab formgrade in Chromium", () => {
     expect(dialogs).toEqual([]);
     const answer = page.locator("#answer");
     expect(await answer.locator("script, img, iframe").count()).toBe(0);
-    expect(await page.evaluate(() => [...document.querySelectorAll("a")].filter((a: any) => /^\s*javascript:/i.test(a.getAttribute("href") ?? "")).length)).toBe(0);
+    expect(
+      await page.evaluate(() => [...document.querySelectorAll("a")].filter((a: any) => /^\s*javascript:/i.test(a.getAttribute("href") ?? "")).length),
+    ).toBe(0);
     expect(await answer.innerText()).toContain("<script>window.__pwned = 'script'</script>");
     expect(await page.locator("#comment").inputValue()).toBe("");
     await page.screenshot({ path: path.join(OUTPUT, "formgrade-hostile.png"), fullPage: true });
@@ -204,17 +222,28 @@ describeBrowser("peft-lab formgrade in Chromium", () => {
     expect((await request(server, { headers: { Host: host } })).status).toBe(403);
     expect((await request(server, { headers: { Host: host, Cookie: `formgrade_${port}=${"0".repeat(48)}` } })).status).toBe(403);
     // A DNS-rebound name with the right cookie is still refused.
-    expect(await request(server, { headers: { Host: `evil.example:${port}`, Cookie: cookie } })).toEqual({ status: 403, body: `this server answers only to http://127.0.0.1:${port}\n` });
+    expect(await request(server, { headers: { Host: `evil.example:${port}`, Cookie: cookie } })).toEqual({
+      status: 403,
+      body: `this server answers only to http://127.0.0.1:${port}\n`,
+    });
     const ok = await request(server, { headers: { Host: host, Cookie: cookie } });
     expect(ok.status).toBe(200);
     const csrf = /name="csrf-token" content="(\w+)"/.exec(ok.body)![1];
     const save = JSON.stringify({ student: "mallory", assignment: "sheet4", item: "e2_base_why", points: "2", comment: "" });
-    const post = (headers: Record<string, string>) => request(server, { method: "POST", path: "/grade", headers: { Host: host, Cookie: cookie, ...headers }, body: save });
+    const post = (headers: Record<string, string>) =>
+      request(server, { method: "POST", path: "/grade", headers: { Host: host, Cookie: cookie, ...headers }, body: save });
     expect((await post({ "Content-Type": "application/json" })).status).toBe(403);
     expect((await post({ "Content-Type": "text/plain", "X-CSRF-Token": csrf })).status).toBe(415);
     expect((await post({ "Content-Type": "application/json", "X-CSRF-Token": csrf, Origin: "http://evil.example" })).status).toBe(403);
-    expect((await request(server, { method: "OPTIONS", path: "/grade", headers: { Host: host, Cookie: cookie, Origin: "http://evil.example" } })).status).toBe(405);
-    const bad = await request(server, { method: "POST", path: "/grade", headers: { Host: host, Cookie: cookie, "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: "{not json" });
+    expect(
+      (await request(server, { method: "OPTIONS", path: "/grade", headers: { Host: host, Cookie: cookie, Origin: "http://evil.example" } })).status,
+    ).toBe(405);
+    const bad = await request(server, {
+      method: "POST",
+      path: "/grade",
+      headers: { Host: host, Cookie: cookie, "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: "{not json",
+    });
     expect(bad).toEqual({ status: 400, body: JSON.stringify({ ok: false, field: "", error: "the request is not a JSON object" }) });
     // Nothing of the refused saves reached the gradebook.
     const book = new Gradebook(path.join(dir, "gradebook.sqlite"));

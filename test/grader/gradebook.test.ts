@@ -10,8 +10,22 @@ function attempt(student: string, items: ItemResult[]): AttemptResult {
 }
 
 const auto = (points: number, passed: number, of: number) =>
-  scoredItem("p1_counts_test", "auto", points, Array.from({ length: of }, (_, i) => check(`c${i}`, i < passed, "m")));
-const manual: ItemResult = { id: "why", kind: "manual", maxPoints: 2, points: null, checks: [], notes: [], answer: "Because.", rubric: "1 point: says why" };
+  scoredItem(
+    "p1_counts_test",
+    "auto",
+    points,
+    Array.from({ length: of }, (_, i) => check(`c${i}`, i < passed, "m")),
+  );
+const manual: ItemResult = {
+  id: "why",
+  kind: "manual",
+  maxPoints: 2,
+  points: null,
+  checks: [],
+  notes: [],
+  answer: "Because.",
+  rubric: "1 point: says why",
+};
 
 describe("Gradebook", () => {
   let dir: string;
@@ -35,7 +49,16 @@ describe("Gradebook", () => {
 
     const again = new Gradebook(file);
     const found = again.findAttempt("alice", "sheet4", "hash-a");
-    expect(found).toMatchObject({ id, runId: run, submissionHash: "hash-a", seed: "seed-1/alice/sheet4", student: "alice", total: 3, max: 6, notes: ["a note"] });
+    expect(found).toMatchObject({
+      id,
+      runId: run,
+      submissionHash: "hash-a",
+      seed: "seed-1/alice/sheet4",
+      student: "alice",
+      total: 3,
+      max: 6,
+      notes: ["a note"],
+    });
     expect(found?.items).toEqual(a.items);
     expect(again.findAttempt("alice", "sheet4", "other-hash")).toBeUndefined();
     again.close();

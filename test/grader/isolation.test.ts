@@ -48,7 +48,17 @@ if (!runHere) console.warn("Skipping the grader isolation attacks: they need roo
 const INSTRUCTOR = path.join(repoRoot, "notebooks", "sheet4_peft.ipynb");
 const SOLUTIONS = path.join(repoRoot, "solutions", "sheet4");
 const NOTEBOOK = "sheet4_peft.ipynb";
-const ITEMS = ["p1_counts_test", "p1_budget_test", "e2_model_test", "e2_base_why", "e2_bitfit_test", "e2_lora_test", "e2_lora_why", "peft_config.txt", "peft.txt"];
+const ITEMS = [
+  "p1_counts_test",
+  "p1_budget_test",
+  "e2_model_test",
+  "e2_base_why",
+  "e2_bitfit_test",
+  "e2_lora_test",
+  "e2_lora_why",
+  "peft_config.txt",
+  "peft.txt",
+];
 type Row = (number | "")[];
 const ZERO: Row = [0, 0, 0, 0, 0, 0, 0, 0, 0];
 const SOLVED_NOTEBOOK_ONLY: Row = [4, 2, 3, "", 3, 3, "", 0, 0];
@@ -182,7 +192,10 @@ function printed(nb: Notebook): string {
 
 /** Folders below this process's memory cgroup (where the sandbox makes its own). */
 function ownCgroups(): string[] {
-  const line = fs.readFileSync("/proc/self/cgroup", "utf8").split("\n").find((l) => l.split(":")[1] === "memory");
+  const line = fs
+    .readFileSync("/proc/self/cgroup", "utf8")
+    .split("\n")
+    .find((l) => l.split(":")[1] === "memory");
   const dir = line && path.join("/sys/fs/cgroup/memory", line.split(":")[2]);
   return dir && fs.existsSync(dir) ? fs.readdirSync(dir).filter((d) => d.startsWith("peft-lab-grading-")) : [];
 }
@@ -229,7 +242,8 @@ function processesWith(text: string): string[] {
     const leak = leakedCounts(instructor);
     const put = (student: string, files: Record<string, string | Notebook>) => {
       fs.mkdirSync(path.join(subs, student), { recursive: true });
-      for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(subs, student, name), typeof content === "string" ? content : serializeNotebook(content));
+      for (const [name, content] of Object.entries(files))
+        fs.writeFileSync(path.join(subs, student, name), typeof content === "string" ? content : serializeNotebook(content));
     };
     const blank = () => release(instructor, { name: NOTEBOOK });
     /** The blank notebook with its count functions' answer cell replaced by `cell`. */
@@ -265,9 +279,17 @@ function processesWith(text: string): string[] {
     put("a-writer", { [NOTEBOOK]: writer });
     put("z-reader", { [NOTEBOOK]: reader(readerCell(SHARED_PLACES)) });
     // The same reader, with its own leak planted first: proves that a leak, had it arrived, would have scored.
-    put("control-reader", { [NOTEBOOK]: reader(`require("fs").writeFileSync("/tmp/leak.js", ${JSON.stringify(leak)});\n${readerCell(SHARED_PLACES)}`) });
+    put("control-reader", {
+      [NOTEBOOK]: reader(`require("fs").writeFileSync("/tmp/leak.js", ${JSON.stringify(leak)});\n${readerCell(SHARED_PLACES)}`),
+    });
     const bomb = solvedNotebook(instructor);
-    insertAfter(bomb, "setup", codeCell('const hoard: Buffer[] = [];\nfor (let gb = 1; gb <= 6; gb++) {\n  hoard.push(Buffer.alloc(2 ** 30, 1));\n  console.log("allocated " + gb + " GB");\n}'));
+    insertAfter(
+      bomb,
+      "setup",
+      codeCell(
+        'const hoard: Buffer[] = [];\nfor (let gb = 1; gb <= 6; gb++) {\n  hoard.push(Buffer.alloc(2 ** 30, 1));\n  console.log("allocated " + gb + " GB");\n}',
+      ),
+    );
     put("memory-6g", { [NOTEBOOK]: bomb });
     const hunter = solvedNotebook(instructor);
     insertAfter(hunter, "setup", codeCell(tokenHuntCell(server.port)));
@@ -307,7 +329,9 @@ function processesWith(text: string): string[] {
       "link-assignment/sheet4: a symbolic link, not graded (a student's work must be a folder of its own)",
       expect.stringMatching(/^link-assignment: nothing to grade/),
     ]);
-    expect(result.notes.some((n) => n.startsWith("kernels run isolated with bubblewrap: a uid of their own") && n.includes("a memory cgroup of 1536 MB"))).toBe(true);
+    expect(
+      result.notes.some((n) => n.startsWith("kernels run isolated with bubblewrap: a uid of their own") && n.includes("a memory cgroup of 1536 MB")),
+    ).toBe(true);
   });
 
   it("names the link, the hard link and the fifo in the feedback", () => {

@@ -22,7 +22,12 @@ describe("judging what a student's function returned", () => {
 
   it("compares numbers and matrices within tolerance, never printing the expected value", () => {
     expect(sameNumber("n", { ok: true, value: 768 }, 768, { tol: 0 })).toEqual({ name: "n", passed: true, message: "returned 768", weight: 1 });
-    expect(sameNumber("n", { ok: true, value: 769 }, 768, { tol: 0 })).toEqual({ name: "n", passed: false, message: "returned 769, which is not right", weight: 1 });
+    expect(sameNumber("n", { ok: true, value: 769 }, 768, { tol: 0 })).toEqual({
+      name: "n",
+      passed: false,
+      message: "returned 769, which is not right",
+      weight: 1,
+    });
     expect(sameNumber("n", { ok: true, value: NaN }, 768).passed).toBe(false);
     expect(sameNumber("n", { ok: false, message: "threw Error: x" }, 768).message).toBe("threw Error: x");
     // |1e-7| ≤ 1e-6: close enough by default.

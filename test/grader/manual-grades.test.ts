@@ -94,11 +94,18 @@ describe("manual grades in the gradebook", () => {
     const book = new Gradebook(file);
     const run = book.startRun("s", {});
     book.recordAttempt(run, "h", "s", attempt("bob", [auto, written("e2_base_why", 2, "x"), unanswered]));
-    const grade = (student: string, item: string, points: string | number, comment = "") => () => book.gradeManual(student, "sheet4", item, points, comment);
+    const grade =
+      (student: string, item: string, points: string | number, comment = "") =>
+      () =>
+        book.gradeManual(student, "sheet4", item, points, comment);
     expect(refusal(grade("bob", "e2_base_why", "2.5"))).toEqual({ field: "points", message: 'points must be a number from 0 to 2, got "2.5"' });
-    for (const bad of ["-1", "abc", "", "1e0", "0x1", "Infinity", "NaN", "1,5", " - 0"]) expect(refusal(grade("bob", "e2_base_why", bad)).field, bad).toBe("points");
+    for (const bad of ["-1", "abc", "", "1e0", "0x1", "Infinity", "NaN", "1,5", " - 0"])
+      expect(refusal(grade("bob", "e2_base_why", bad)).field, bad).toBe("points");
     expect(refusal(grade("bob", "e2_base_why", Number.NaN)).field).toBe("points");
-    expect(refusal(grade("bob", "p1_counts_test", "1"))).toEqual({ field: "item", message: '"p1_counts_test" is not a written answer of sheet4 (those are: e2_base_why, e2_lora_why)' });
+    expect(refusal(grade("bob", "p1_counts_test", "1"))).toEqual({
+      field: "item",
+      message: '"p1_counts_test" is not a written answer of sheet4 (those are: e2_base_why, e2_lora_why)',
+    });
     expect(refusal(grade("bob", "e2_lora_why", "1"))).toMatchObject({ field: "item", message: expect.stringContaining("wrote no answer") });
     expect(refusal(grade("mallory", "e2_base_why", "1"))).toEqual({ field: "student", message: 'no student "mallory" in the gradebook' });
     expect(refusal(() => book.gradeManual("bob", "sheet9", "e2_base_why", "1", ""))).toMatchObject({ field: "assignment" });
@@ -109,7 +116,14 @@ describe("manual grades in the gradebook", () => {
   });
 
   it("parses points as typed: plain decimals, kept to hundredths", () => {
-    expect([parsePoints("2", 2), parsePoints(" 0.5 ", 2), parsePoints(".25", 2), parsePoints("1.", 2), parsePoints("0", 2), parsePoints("1.333", 2)]).toEqual([2, 0.5, 0.25, 1, 0, 1.33]);
+    expect([
+      parsePoints("2", 2),
+      parsePoints(" 0.5 ", 2),
+      parsePoints(".25", 2),
+      parsePoints("1.", 2),
+      parsePoints("0", 2),
+      parsePoints("1.333", 2),
+    ]).toEqual([2, 0.5, 0.25, 1, 0, 1.33]);
   });
 
   it("a regrade keeps the manual grade of an unchanged answer, not of a changed answer or rubric", () => {
@@ -117,7 +131,12 @@ describe("manual grades in the gradebook", () => {
     const run = book.startRun("s", {});
     book.recordAttempt(run, "h1", "s", attempt("alice", [auto, written("a", 2, "same"), written("b", 2, "old"), written("c", 2, "same")]));
     for (const item of ["a", "b", "c"]) book.gradeManual("alice", "sheet4", item, "2", `ok ${item}`);
-    book.recordAttempt(run, "h2", "s", attempt("alice", [auto, written("a", 2, "same"), written("b", 2, "new"), written("c", 2, "same", "a new rubric")]));
+    book.recordAttempt(
+      run,
+      "h2",
+      "s",
+      attempt("alice", [auto, written("a", 2, "same"), written("b", 2, "new"), written("c", 2, "same", "a new rubric")]),
+    );
     const current = book.currentAttempts()[0];
     expect(current.submissionHash).toBe("h2");
     expect(current.items.map((i) => [i.id, i.points, i.comment])).toEqual([
@@ -192,7 +211,11 @@ describe("nbgrader manually graded task cells", () => {
       const file = path.join(dir, "a.ipynb");
       fs.writeFileSync(file, JSON.stringify(nb));
       fs.writeFileSync(path.join(dir, "grading.ts"), "");
-      const prepared = prepareAssignment({ spec: { assignment: "a", notebook: "a.ipynb" }, specFile: path.join(dir, "grading.ts"), sourcePath: file });
+      const prepared = prepareAssignment({
+        spec: { assignment: "a", notebook: "a.ipynb" },
+        specFile: path.join(dir, "grading.ts"),
+        sourcePath: file,
+      });
       expect(prepared.manualItems.map((i) => [i.id, i.points, i.task])).toEqual([
         ["task_sums", 4, true],
         ["why", 2, false],
@@ -204,7 +227,14 @@ describe("nbgrader manually graded task cells", () => {
   });
 
   it("a task's answer is the student's cells after it, code fenced so that its backticks cannot close the fence", () => {
-    const nb = notebook([markdownCell("Intro"), markdownCell("Task", { nbgrader: task }), markdownCell("The sum is $n(n+1)/2$."), codeCell("const s = `${1}` + ```x```;"), markdownCell("Next", { nbgrader: { grade: true, solution: true, grade_id: "why" } }), markdownCell("not part")]);
+    const nb = notebook([
+      markdownCell("Intro"),
+      markdownCell("Task", { nbgrader: task }),
+      markdownCell("The sum is $n(n+1)/2$."),
+      codeCell("const s = `${1}` + ```x```;"),
+      markdownCell("Next", { nbgrader: { grade: true, solution: true, grade_id: "why" } }),
+      markdownCell("not part"),
+    ]);
     expect(taskWork(nb, "task_sums")).toBe("The sum is $n(n+1)/2$.\n\n````typescript\nconst s = `${1}` + ```x```;\n````");
     expect(taskWork(nb, "missing")).toBe("");
   });

@@ -13,12 +13,25 @@ import { manualQueueCsv } from "../../src/grader/report";
 import { attemptTotals, check, scoredItem, type ItemResult } from "../../src/grader/types";
 import { peftLab } from "../helpers/cli";
 
-const written = (id: string, max: number, answer: string): ItemResult => ({ id, kind: "manual", maxPoints: max, points: null, checks: [], notes: [], answer, rubric: "r" });
+const written = (id: string, max: number, answer: string): ItemResult => ({
+  id,
+  kind: "manual",
+  maxPoints: max,
+  points: null,
+  checks: [],
+  notes: [],
+  answer,
+  rubric: "r",
+});
 
 function fill(book: Gradebook, students: string[]): void {
   const run = book.startRun("s", {});
   for (const student of students) {
-    const items = [scoredItem("t", "auto", 4, [check("c", true, "")]), written("why", 2, `=HYPERLINK("x") by ${student}`), written("how", 3, "a, \"quoted\"\nanswer")];
+    const items = [
+      scoredItem("t", "auto", 4, [check("c", true, "")]),
+      written("why", 2, `=HYPERLINK("x") by ${student}`),
+      written("how", 3, 'a, "quoted"\nanswer'),
+    ];
     book.recordAttempt(run, `h-${student}`, "s", { student, assignment: "sheet4", items, notes: [], ...attemptTotals(items), durationMs: 1 });
   }
 }
@@ -101,7 +114,9 @@ describe("applyManualScores", () => {
   it("refuses a file without the needed columns, naming them", () => {
     fill(book, ["alice"]);
     expect(() => applyManualScores("name,score\nalice,1\n", "x.csv", book)).toThrow(ScoresFileError);
-    expect(() => applyManualScores("name,score\nalice,1\n", "x.csv", book)).toThrow(/x\.csv: no column "student", "assignment", "item", "points" in the header \(it has: name, score\)/);
+    expect(() => applyManualScores("name,score\nalice,1\n", "x.csv", book)).toThrow(
+      /x\.csv: no column "student", "assignment", "item", "points" in the header \(it has: name, score\)/,
+    );
     expect(() => applyManualScores("", "empty.csv", book)).toThrow(/empty\.csv: no column/);
   });
 });

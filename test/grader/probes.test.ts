@@ -11,7 +11,14 @@ describe("argCode", () => {
     expect(argCode(-0)).toBe("-0");
     expect(argCode('a"b')).toBe('"a\\"b"');
     expect(argCode([true, null, undefined])).toBe("[true, null, undefined]");
-    expect(argCode(Matrix.from([[1, 2], [3, 4]]))).toBe("__M.from([[1,2],[3,4]])");
+    expect(
+      argCode(
+        Matrix.from([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+    ).toBe("__M.from([[1,2],[3,4]])");
     expect(argCode({ W: Matrix.rowVector([0.25]), tokens: ["hi"] })).toBe('{ "W": __M.from([[0.25]]), "tokens": ["hi"] }');
     expect(argCode(fnArg("(v: number) => 3 * v", (v: number) => 3 * v))).toBe("((v: number) => 3 * v)");
   });

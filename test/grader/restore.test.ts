@@ -32,7 +32,15 @@ const run = (edit: (cells: Cell[]) => Cell[]): R & { sources: string[] } => {
 describe("restoreCells", () => {
   it("an untouched notebook runs as it is, with no notes; written answers are collected", () => {
     const r = run((cells) => cells);
-    expect(r.sources).toEqual(["# Sheet", "import { x } from 'lib';", "function f() { return 1; }", "check(f() === 1);", "Because.", "function g() { return 2; }", "check(g() === 2);"]);
+    expect(r.sources).toEqual([
+      "# Sheet",
+      "import { x } from 'lib';",
+      "function f() { return 1; }",
+      "check(f() === 1);",
+      "Because.",
+      "function g() { return 2; }",
+      "check(g() === 2);",
+    ]);
     expect(r.notes).toEqual([]);
     expect([...r.itemNotes]).toEqual([]);
     expect([...r.answers]).toEqual([["why", "Because."]]);
@@ -52,7 +60,14 @@ describe("restoreCells", () => {
 
   it("a deleted test cell is put back in its place; a deleted answer cell stays missing", () => {
     const r = run((cells) => cells.filter((_, i) => i !== 3 && i !== 5));
-    expect(r.sources).toEqual(["# Sheet", "import { x } from 'lib';", "function f() { return 1; }", "check(f() === 1);", "Because.", "check(g() === 2);"]);
+    expect(r.sources).toEqual([
+      "# Sheet",
+      "import { x } from 'lib';",
+      "function f() { return 1; }",
+      "check(f() === 1);",
+      "Because.",
+      "check(g() === 2);",
+    ]);
     expect(r.itemNotes.get("f_test")).toEqual(['the test cell "f_test" was deleted; it was put back from the assignment']);
     expect(r.notes).toEqual(['the answer cell "g" was deleted']);
   });
@@ -91,7 +106,9 @@ describe("restoreCells", () => {
       "const helper = 1;",
       "check(g() === 2);",
     ]);
-    expect(r.notes).toEqual(["the graded cells are not in the assignment's order (g, g_test, setup, f, f_test, why); they ran in the assignment's order"]);
+    expect(r.notes).toEqual([
+      "the graded cells are not in the assignment's order (g, g_test, setup, f, f_test, why); they ran in the assignment's order",
+    ]);
   });
 
   it("an edited grade_id makes an ordinary cell, and the cell it was is missing", () => {
@@ -99,7 +116,15 @@ describe("restoreCells", () => {
       (cells[5].metadata.nbgrader as { grade_id: string }).grade_id = "g_renamed";
       return cells;
     });
-    expect(r.sources).toEqual(["# Sheet", "import { x } from 'lib';", "function f() { return 1; }", "check(f() === 1);", "Because.", "function g() { return 2; }", "check(g() === 2);"]);
+    expect(r.sources).toEqual([
+      "# Sheet",
+      "import { x } from 'lib';",
+      "function f() { return 1; }",
+      "check(f() === 1);",
+      "Because.",
+      "function g() { return 2; }",
+      "check(g() === 2);",
+    ]);
     expect(r.notebook.cells[5].metadata.nbgrader).toBeUndefined();
     expect(r.notes).toEqual([
       'cell 6 (g_renamed) has grade_id "g_renamed", which this assignment does not have (an edited id?); it ran as an ordinary cell',

@@ -28,7 +28,13 @@ describe("createSandbox", () => {
     const sandbox = createSandbox({ packageRoot: repoRoot, isolate: false });
     made.push(sandbox);
     const pkg = path.join(sandbox.root, "node_modules", "peft-lab");
-    expect(JSON.parse(fs.readFileSync(path.join(pkg, "package.json"), "utf8"))).toEqual({ name: "peft-lab", version: expect.any(String), private: true, main: "dist/index.js", types: "dist/index.d.ts" });
+    expect(JSON.parse(fs.readFileSync(path.join(pkg, "package.json"), "utf8"))).toEqual({
+      name: "peft-lab",
+      version: expect.any(String),
+      private: true,
+      main: "dist/index.js",
+      types: "dist/index.d.ts",
+    });
     const files = walk(path.join(sandbox.root, "node_modules"));
     expect(files.filter((f) => fs.lstatSync(f).isSymbolicLink())).toEqual([]);
     // What the main entry reaches, and nothing the CLI or the grader needs.
@@ -46,7 +52,10 @@ describe("createSandbox", () => {
     for (const name of closure.packages) expect(fs.lstatSync(path.join(sandbox.root, "node_modules", name)).isDirectory(), name).toBe(true);
     expect(closure.packages).toContain("mathjs");
     // The copy loads on its own.
-    const loaded = spawnSync(process.execPath, ["-e", `console.log(typeof require(${JSON.stringify(pkg)}).Matrix)`], { encoding: "utf8", cwd: sandbox.root });
+    const loaded = spawnSync(process.execPath, ["-e", `console.log(typeof require(${JSON.stringify(pkg)}).Matrix)`], {
+      encoding: "utf8",
+      cwd: sandbox.root,
+    });
     expect(loaded.stdout.trim()).toBe("function");
     expect(sandbox.isolated).toBe(false);
     expect(sandbox.notes[0]).toMatch(/^isolation is off \(--unsafe-no-isolation\)/);
@@ -65,7 +74,9 @@ describe("createSandbox", () => {
     const sandbox = createSandbox({ packageRoot: repoRoot, kernelMemoryMb: 256 });
     made.push(sandbox);
     expect(sandbox.isolated).toBe(true);
-    expect(sandbox.notes[0]).toMatch(/^kernels run isolated with bubblewrap: a uid of their own, .* limits: a memory cgroup of 1280 MB, 256 processes/);
+    expect(sandbox.notes[0]).toMatch(
+      /^kernels run isolated with bubblewrap: a uid of their own, .* limits: a memory cgroup of 1280 MB, 256 processes/,
+    );
     expect(fs.readdirSync(path.join(sandbox.root, "jupyter", "kernels"))).toContain("tslab");
     const [a, b] = [sandbox.jobDir(), sandbox.jobDir()];
     const [ua, ub] = [a, b].map((j) => fs.statSync(path.join(sandbox.root, j)));
@@ -73,7 +84,10 @@ describe("createSandbox", () => {
     expect(ub.uid).toBe(ua.uid + 1);
     expect(ua.mode & 0o777).toBe(0o700);
     // A detached process as the job's uid, as a kernel's child would be.
-    const child = spawn("setpriv", [`--reuid=${ua.uid}`, `--regid=${ua.uid}`, "--clear-groups", "setsid", "sleep", "1000"], { detached: true, stdio: "ignore" });
+    const child = spawn("setpriv", [`--reuid=${ua.uid}`, `--regid=${ua.uid}`, "--clear-groups", "setsid", "sleep", "1000"], {
+      detached: true,
+      stdio: "ignore",
+    });
     child.unref();
     await new Promise((r) => setTimeout(r, 300));
     expect(sandbox.removeJob(a)).toBeGreaterThanOrEqual(1);

@@ -25,7 +25,9 @@ describe("--server-url and --token", () => {
       { url: "http://a/", token: "t1" },
       { url: "http://b/", token: "t2" },
     ]);
-    expect(() => serverAddresses(["http://a/", "http://b/", "http://c/"], ["t1", "t2"])).toThrow(/one --token for all servers or one per --server-url \(3 URLs, 2 tokens\)/);
+    expect(() => serverAddresses(["http://a/", "http://b/", "http://c/"], ["t1", "t2"])).toThrow(
+      /one --token for all servers or one per --server-url \(3 URLs, 2 tokens\)/,
+    );
     expect(() => serverAddresses([], ["t"])).toThrow("--token needs --server-url");
   });
 
@@ -81,11 +83,18 @@ describeJupyter("grading on existing Jupyter servers", () => {
 
   it("a kernel that cannot start leaves the submission ungraded and reported; the batch goes on", async () => {
     const dir = path.join(tmp, "broken");
-    const noKernel = notebook([codeCell("1", { nbgrader: { grade: true, locked: true, grade_id: "t1", points: 1 } })], { name: "no-such-kernel", display_name: "None", language: "typescript" });
+    const noKernel = notebook([codeCell("1", { nbgrader: { grade: true, locked: true, grade_id: "t1", points: 1 } })], {
+      name: "no-such-kernel",
+      display_name: "None",
+      language: "typescript",
+    });
     fs.mkdirSync(path.join(dir, "notebooks"), { recursive: true });
     fs.mkdirSync(path.join(dir, "solutions", "x"), { recursive: true });
     fs.writeFileSync(path.join(dir, "notebooks", "x.ipynb"), JSON.stringify(noKernel));
-    fs.writeFileSync(path.join(dir, "solutions", "x", "grading.ts"), 'export const grading = { assignment: "x", notebook: "x.ipynb", probes: { t1: () => [] } };');
+    fs.writeFileSync(
+      path.join(dir, "solutions", "x", "grading.ts"),
+      'export const grading = { assignment: "x", notebook: "x.ipynb", probes: { t1: () => [] } };',
+    );
     for (const student of ["cat", "dan"]) {
       fs.mkdirSync(path.join(dir, "subs", student), { recursive: true });
       fs.writeFileSync(path.join(dir, "subs", student, "x.ipynb"), JSON.stringify(noKernel));
@@ -104,7 +113,16 @@ describeJupyter("grading on existing Jupyter servers", () => {
   }, 300_000);
 
   it("a wrong token is refused before anything is graded", async () => {
-    const r = await grade(path.join(tmp, "subs"), "--out", path.join(tmp, "out-token"), "--server-url", servers[0]().baseUrl, "--token", "wrong", "--regrade");
+    const r = await grade(
+      path.join(tmp, "subs"),
+      "--out",
+      path.join(tmp, "out-token"),
+      "--server-url",
+      servers[0]().baseUrl,
+      "--token",
+      "wrong",
+      "--regrade",
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/rejected the token \(HTTP 403\)/);
   }, 120_000);

@@ -32,7 +32,10 @@ const config = (values: Record<string, string | number>) =>
   ].join("\n");
 
 const RIGHT = { r: 2, lora: 768, P: 10, soft: 320, d_a: 8, adapters: 1024, ia3: 128 };
-const failed = (text: string, grade = gradePeftConfig) => grade(text).checks.filter((c) => !c.passed).map((c) => c.name);
+const failed = (text: string, grade = gradePeftConfig) =>
+  grade(text)
+    .checks.filter((c) => !c.passed)
+    .map((c) => c.name);
 
 describe("peft_config.txt", () => {
   it("the right answers, in exactly the sheet's format, get every check and no note", () => {
@@ -177,9 +180,7 @@ describe("peft.txt", () => {
       "LoRA: P(regards | bye) ≥ 0.99": "cannot run the model: peft.txt, line 5: A is 1×2 but must be 2×1, written [[a1], [a2]]",
     });
     const wrongEntry = gradePeft(PEFT("[0, 10, 0, 10]", "[[1], [1]]", "[[-10, 10, -10, 10]]", "[[-6, 13, -10, 10], [-10, 10, -6, 31]]"));
-    expect(wrongEntry.checks.filter((c) => !c.passed).map((c) => c.message)).toEqual([
-      "peft.txt, line 7: Wprime[2][4] = 31 but W + A·B has 13",
-    ]);
+    expect(wrongEntry.checks.filter((c) => !c.passed).map((c) => c.message)).toEqual(["peft.txt, line 7: Wprime[2][4] = 31 but W + A·B has 13"]);
   });
 
   it("an unclosed bracket is reported on its line and the following lines still count", () => {

@@ -8,7 +8,6 @@ import { Rng } from "../../src/tensor/random";
 import { codeCell, notebook } from "../helpers/notebooks";
 import { repoRoot } from "../helpers/paths";
 
-
 describe("solutions/<sheet>/grading.ts", () => {
   it("loads sheet 4's spec through the TypeScript hook; its items are the notebook's grade cells with their points", () => {
     const loaded = loadAssignments(path.join(repoRoot, "solutions"), path.join(repoRoot, "notebooks"));
@@ -17,9 +16,13 @@ describe("solutions/<sheet>/grading.ts", () => {
     const prepared = prepareAssignment(sheet4!);
 
     // Independently: the grade cells of the notebook's JSON.
-    const nb = JSON.parse(fs.readFileSync(sheet4!.sourcePath!, "utf8")) as { cells: { cell_type: string; metadata: { nbgrader?: { grade: boolean; grade_id: string; points: number } } }[] };
+    const nb = JSON.parse(fs.readFileSync(sheet4!.sourcePath!, "utf8")) as {
+      cells: { cell_type: string; metadata: { nbgrader?: { grade: boolean; grade_id: string; points: number } } }[];
+    };
     const grade = nb.cells.filter((c) => c.metadata.nbgrader?.grade);
-    expect(prepared.autoItems).toEqual(grade.filter((c) => c.cell_type === "code").map((c) => ({ id: c.metadata.nbgrader!.grade_id, points: c.metadata.nbgrader!.points })));
+    expect(prepared.autoItems).toEqual(
+      grade.filter((c) => c.cell_type === "code").map((c) => ({ id: c.metadata.nbgrader!.grade_id, points: c.metadata.nbgrader!.points })),
+    );
     expect(prepared.manualItems.map((i) => [i.id, i.points])).toEqual(
       grade.filter((c) => c.cell_type === "markdown").map((c) => [c.metadata.nbgrader!.grade_id, c.metadata.nbgrader!.points]),
     );
@@ -56,7 +59,9 @@ describe("spec errors name the file and what is wrong", () => {
     expect(() => prepareAssignment(loaded)).toThrow(/no probes for the test cell "t1" \(2 points\)/);
 
     write("solutions/b/grading.ts", 'export const grading = { assignment: "b", notebook: "a.ipynb", probes: { t1: () => [], t9: () => [] } };');
-    expect(() => prepareAssignment(loadAssignment(path.join(dir, "solutions/b/grading.ts"), path.join(dir, "notebooks")))).toThrow(/probes for "t9", which is no test cell/);
+    expect(() => prepareAssignment(loadAssignment(path.join(dir, "solutions/b/grading.ts"), path.join(dir, "notebooks")))).toThrow(
+      /probes for "t9", which is no test cell/,
+    );
 
     write("solutions/c/grading.ts", 'export const grading = { assignment: "c", notebook: "missing.ipynb" };');
     expect(() => loadAssignment(path.join(dir, "solutions/c/grading.ts"), path.join(dir, "notebooks"))).toThrow(/missing\.ipynb does not exist/);

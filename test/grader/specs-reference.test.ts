@@ -46,9 +46,18 @@ describe.each(assignments.map((a) => [a.spec.assignment, a] as const))("%s", (_,
         expect(typeof fn, `${probe.call} in solutions`).toBe("function");
         const right: ProbeResult = { ok: true, value: wire(fn(...probe.args.map(unwire))) };
         const judge = (r: ProbeResult) => [probe.judge(r)].flat();
-        expect(judge(right).filter((c) => !c.passed), probe.label).toEqual([]);
-        expect(judge({ ok: false, message: "threw Error: x" }).every((c) => !c.passed), probe.label).toBe(true);
-        expect(judge({ ok: true, value: zeroed(right.value) }).some((c) => !c.passed), probe.label).toBe(true);
+        expect(
+          judge(right).filter((c) => !c.passed),
+          probe.label,
+        ).toEqual([]);
+        expect(
+          judge({ ok: false, message: "threw Error: x" }).every((c) => !c.passed),
+          probe.label,
+        ).toBe(true);
+        expect(
+          judge({ ok: true, value: zeroed(right.value) }).some((c) => !c.passed),
+          probe.label,
+        ).toBe(true);
       }
     }, 300_000); // stage 9's mini-project: the reference runs 21 fine-tunings and the judge re-runs two rows
   }

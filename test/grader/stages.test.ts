@@ -31,7 +31,16 @@ import { check, type AttemptResult } from "../../src/grader/types";
 
 function cell(type: "code" | "markdown", source: string, meta?: { id: string; grade?: boolean; solution?: boolean; points?: number }): Cell {
   const metadata = meta
-    ? { nbgrader: { grade: meta.grade ?? false, solution: meta.solution ?? false, locked: false, grade_id: meta.id, schema_version: 3 as const, points: meta.points } }
+    ? {
+        nbgrader: {
+          grade: meta.grade ?? false,
+          solution: meta.solution ?? false,
+          locked: false,
+          grade_id: meta.id,
+          schema_version: 3 as const,
+          points: meta.points,
+        },
+      }
     : {};
   return type === "code" ? { cell_type: "code", metadata, source, outputs: [], execution_count: null } : { cell_type: "markdown", metadata, source };
 }
@@ -54,11 +63,21 @@ const released = notebook([
 const answered = (answer: string, code: string) =>
   notebook([{ ...released.cells[0], source: answer }, { ...released.cells[1], source: code }, released.cells[2]]);
 
-const probe = (x: number): Probe => ({ label: `f(${x})`, call: "f", args: [x], judge: (r) => check("value", r.ok && r.value === x, r.ok ? `got ${String(r.value)}` : r.message) });
+const probe = (x: number): Probe => ({
+  label: `f(${x})`,
+  call: "f",
+  args: [x],
+  judge: (r) => check("value", r.ok && r.value === x, r.ok ? `got ${String(r.value)}` : r.message),
+});
 
 function assignment(probes: PreparedAssignment["spec"]["probes"] = { f_test: () => [probe(1), probe(2)] }): PreparedAssignment {
   return {
-    spec: { assignment: "a", notebook: "a.ipynb", probes, textFiles: [{ file: "answers.txt", points: 3, grade: (text) => ({ checks: [check("answer", text.trim() === "42", "says 42")], notes: [] }) }] },
+    spec: {
+      assignment: "a",
+      notebook: "a.ipynb",
+      probes,
+      textFiles: [{ file: "answers.txt", points: 3, grade: (text) => ({ checks: [check("answer", text.trim() === "42", "says 42")], notes: [] }) }],
+    },
     specFile: "/solutions/a/grading.ts",
     notebookFile: "a.ipynb",
     source: released,
@@ -101,7 +120,15 @@ function cellRun(kind: "cell" | "extra", index: number, status: CellRun["status"
 function ran(chunk: (nonce: string) => CellRun, cells: CellRun[] = [], code = "function f(x: number) { return x; }"): GradingContext {
   const ctx = context({ "a.ipynb": JSON.stringify(answered("Because.", code)) });
   for (const stage of [read, checkKernel, restore, drawProbes]) stage(ctx);
-  const run: NotebookRun = { notebook: ctx.restored!.notebook, cells, extra: [chunk(ctx.probes!.nonce)], ok: true, kernelName: "tslab", kernelStartMs: 0, durationMs: 0 };
+  const run: NotebookRun = {
+    notebook: ctx.restored!.notebook,
+    cells,
+    extra: [chunk(ctx.probes!.nonce)],
+    ok: true,
+    kernelName: "tslab",
+    kernelStartMs: 0,
+    durationMs: 0,
+  };
   ctx.execution = { run };
   return ctx;
 }
@@ -127,7 +154,11 @@ describe("AUTOGRADE_STAGES", () => {
   it("grades a submission without a notebook to zero, and still grades its text file", async () => {
     const ctx = context({ "answers.txt": "42\n" });
     const attempt = await autograde(ctx);
-    expect(attempt.items.map((i) => [i.id, i.points])).toEqual([["f_test", 0], ["why", 0], ["answers.txt", 3]]);
+    expect(attempt.items.map((i) => [i.id, i.points])).toEqual([
+      ["f_test", 0],
+      ["why", 0],
+      ["answers.txt", 3],
+    ]);
     expect(attempt.items[0].checks[0].message).toBe("a.ipynb was not submitted");
     expect(attempt.notes).toEqual(["submitted late"]);
     expect(recorded.at(-1)).toBe(attempt);
@@ -152,19 +183,31 @@ describe("read and check kernel", () => {
     read(ctx);
     checkKernel(ctx);
     expect(ctx.student).toBeUndefined();
-    expect(ctx.items[1].notes).toEqual(['the notebook uses the kernel "python3" (python); this assignment runs in "tslab" (typescript): work in the released notebook']);
+    expect(ctx.items[1].notes).toEqual([
+      'the notebook uses the kernel "python3" (python); this assignment runs in "tslab" (typescript): work in the released notebook',
+    ]);
   });
 });
 
 describe("draw probes", () => {
   it("numbers the probes across items and puts them in one chunk marked with the nonce", () => {
     const ctx = ran(() => cellRun("extra", 0, "ok"));
-    expect(ctx.probes!.numbered.map((p) => [p.index, p.call, p.args])).toEqual([[0, "f", [1]], [1, "f", [2]]]);
+    expect(ctx.probes!.numbered.map((p) => [p.index, p.call, p.args])).toEqual([
+      [0, "f", [1]],
+      [1, "f", [2]],
+    ]);
     expect(ctx.probes!.code).toContain(ctx.probes!.nonce);
   });
 
   it("blames the spec when its probes fail", () => {
-    const ctx = context({ "a.ipynb": JSON.stringify(answered("x", "y")) }, assignment({ f_test: () => { throw new Error("bad draw"); } }));
+    const ctx = context(
+      { "a.ipynb": JSON.stringify(answered("x", "y")) },
+      assignment({
+        f_test: () => {
+          throw new Error("bad draw");
+        },
+      }),
+    );
     for (const stage of [read, checkKernel, restore]) stage(ctx);
     expect(() => drawProbes(ctx)).toThrow(new SpecError('/solutions/a/grading.ts: the probes of "f_test" failed: bad draw'));
   });
@@ -172,7 +215,12 @@ describe("draw probes", () => {
 
 describe("execute", () => {
   it("turns a kernel that never starts into an infrastructure failure", async () => {
-    const session = { path: "job/a.ipynb", started: new Promise(() => undefined), ready: () => Promise.reject(new Error("no kernel")), close: async () => undefined };
+    const session = {
+      path: "job/a.ipynb",
+      started: new Promise(() => undefined),
+      ready: () => Promise.reject(new Error("no kernel")),
+      close: async () => undefined,
+    };
     const ctx = context({ "a.ipynb": JSON.stringify(answered("x", "y")) }, assignment(), {
       kernel: () => ({ connection: undefined as never, session: session as unknown as KernelSession }),
     });
@@ -185,8 +233,14 @@ describe("collect, judge, manual items, order", () => {
   it("reads each probe's line and judges it; the written answer waits for a person; items in the notebook's order", () => {
     const ctx = ran((nonce) => cellRun("extra", 0, "ok", `${nonce} 0 ok 1\n${nonce} 1 ok 3\n`));
     for (const stage of [collect, judge, manualItems, order]) stage(ctx);
-    expect(ctx.items.map((i) => [i.id, i.points])).toEqual([["why", null], ["f_test", 1]]);
-    expect(ctx.items[1].checks.map((c) => [c.name, c.passed])).toEqual([["f(1)", true], ["f(2)", false]]);
+    expect(ctx.items.map((i) => [i.id, i.points])).toEqual([
+      ["why", null],
+      ["f_test", 1],
+    ]);
+    expect(ctx.items[1].checks.map((c) => [c.name, c.passed])).toEqual([
+      ["f(1)", true],
+      ["f(2)", false],
+    ]);
     expect(ctx.items[0]).toMatchObject({ answer: "Because.", rubric: "because" });
   });
 
@@ -215,7 +269,11 @@ describe("collect, judge, manual items, order", () => {
   });
 
   it("scores 0 for a graded function that only calls the library", () => {
-    const ctx = ran((nonce) => cellRun("extra", 0, "ok", `${nonce} 0 ok 1\n${nonce} 1 ok 2\n`), [], 'import { softmaxRows } from "peft-lab";\nconst f = softmaxRows;');
+    const ctx = ran(
+      (nonce) => cellRun("extra", 0, "ok", `${nonce} 0 ok 1\n${nonce} 1 ok 2\n`),
+      [],
+      'import { softmaxRows } from "peft-lab";\nconst f = softmaxRows;',
+    );
     for (const stage of [collect, judge]) stage(ctx);
     expect(ctx.items[0].points).toBe(0);
     expect(ctx.items[0].checks.map((c) => c.name)).toEqual(["own work"]);
@@ -234,7 +292,18 @@ describe("text files, record, report", () => {
     textFiles(missing);
     expect(missing.items[0].checks[0].message).toBe("answers.txt was not submitted");
     const broken = assignment();
-    broken.spec = { ...broken.spec, textFiles: [{ file: "answers.txt", points: 1, grade: () => { throw new Error("bad parse"); } }] };
+    broken.spec = {
+      ...broken.spec,
+      textFiles: [
+        {
+          file: "answers.txt",
+          points: 1,
+          grade: () => {
+            throw new Error("bad parse");
+          },
+        },
+      ],
+    };
     const ctx = context({ "answers.txt": "x" }, broken);
     textFiles(ctx);
     expect(ctx.items[0].checks[0].message).toBe("the grader failed on this file (bad parse); please tell the instructor");

@@ -17,7 +17,15 @@ describe("parseTextSubmission", () => {
     expect(parsed.problems).toEqual([]);
     expect(parsed.values.get("b")).toEqual({ kind: "matrix", dims: 1, rows: [[0, 10, 0, 10]], line: 2 });
     expect(parsed.values.get("A")).toEqual({ kind: "matrix", dims: 2, rows: [[1], [1]], line: 4 });
-    expect(parsed.values.get("Wprime")).toEqual({ kind: "matrix", dims: 2, rows: [[-6, 13, -10, 10], [-10, 10, -6, 13]], line: 5 });
+    expect(parsed.values.get("Wprime")).toEqual({
+      kind: "matrix",
+      dims: 2,
+      rows: [
+        [-6, 13, -10, 10],
+        [-10, 10, -6, 13],
+      ],
+      line: 5,
+    });
     const x = parsed.values.get("x");
     expect(x?.kind === "number" && x.value).toBeCloseTo(-Math.log(99) + 2 * Math.PI, 12);
   });

@@ -135,9 +135,20 @@ export function writeDemoSubmissions(dir: string, paths: DemoPaths): DemoSubmiss
   write("correct", "everything right (nbgrader layout)", full(solved()), "sheet4");
 
   const partly = solved();
-  setSource(partly, "p1_counts", (s) => replaceOrFail(s, /return model\.nLayers \* model\.nHeads \* 2 \* perMatrix;/, "return 2 * model.nLayers * model.nHeads * 2 * perMatrix;", "loraParams' return"));
-  setSource(partly, "e2_bitfit", (s) => replaceOrFail(s, /return Matrix\.rowVector\(\[[^\]]*\]\);/, "return Matrix.rowVector([0, 1, 0, 1]);", "bitfitBias' return"));
-  setSource(partly, "e2_lora", (s) => replaceOrFail(s, /return \{ A: [^\n]*/, 'throw new Error("not implemented yet: replace this line with your own code");', "loraFactors' return"));
+  setSource(partly, "p1_counts", (s) =>
+    replaceOrFail(
+      s,
+      /return model\.nLayers \* model\.nHeads \* 2 \* perMatrix;/,
+      "return 2 * model.nLayers * model.nHeads * 2 * perMatrix;",
+      "loraParams' return",
+    ),
+  );
+  setSource(partly, "e2_bitfit", (s) =>
+    replaceOrFail(s, /return Matrix\.rowVector\(\[[^\]]*\]\);/, "return Matrix.rowVector([0, 1, 0, 1]);", "bitfitBias' return"),
+  );
+  setSource(partly, "e2_lora", (s) =>
+    replaceOrFail(s, /return \{ A: [^\n]*/, 'throw new Error("not implemented yet: replace this line with your own code");', "loraFactors' return"),
+  );
   setSource(partly, "e2_lora_why", () => "YOUR ANSWER HERE");
   write("partly", "loraParams twice too large, a weak BitFit bias, loraFactors not done, one written answer missing; text files partly right", {
     [NOTEBOOK]: partly,
@@ -146,7 +157,11 @@ export function writeDemoSubmissions(dir: string, paths: DemoPaths): DemoSubmiss
   });
 
   write("empty", "the released notebook handed in unchanged, no text files", { [NOTEBOOK]: release(instructor, { name: NOTEBOOK }) });
-  write("invalid-json", "a notebook that is not JSON; the text files are right", { [NOTEBOOK]: '{"cells": [', "peft_config.txt": config, "peft.txt": peft });
+  write("invalid-json", "a notebook that is not JSON; the text files are right", {
+    [NOTEBOOK]: '{"cells": [',
+    "peft_config.txt": config,
+    "peft.txt": peft,
+  });
   write("nbformat3", "a notebook in nbformat 3", { [NOTEBOOK]: JSON.stringify({ nbformat: 3, nbformat_minor: 0, metadata: {}, worksheets: [] }) });
   const python = solved();
   python.metadata.kernelspec = { name: "python3", display_name: "Python 3", language: "python" };
@@ -167,7 +182,10 @@ export function writeDemoSubmissions(dir: string, paths: DemoPaths): DemoSubmiss
   write("cells-reordered", "the LoRA answer cell moved above the setup cell", { [NOTEBOOK]: reordered });
 
   const renamed = solved();
-  for (const [id, to] of [["p1_budget", "p1_budget_mine"], ["e2_model_test", "e2_model_test_copy"]]) {
+  for (const [id, to] of [
+    ["p1_budget", "p1_budget_mine"],
+    ["e2_model_test", "e2_model_test_copy"],
+  ]) {
     (renamed.cells[cellIndex(renamed, id)].metadata.nbgrader as { grade_id: string }).grade_id = to;
   }
   write("edited-ids", "an answer cell's and a test cell's grade_id edited", { [NOTEBOOK]: renamed });
@@ -181,7 +199,13 @@ export function writeDemoSubmissions(dir: string, paths: DemoPaths): DemoSubmiss
   write("process-exit", "process.exit() after Problem 1", { [NOTEBOOK]: exit });
 
   const uncaught = solved();
-  insertAfter(uncaught, "setup", codeCell('setTimeout(() => { throw new Error("uncaught, later"); }, 0);\nPromise.reject(new Error("rejected and never handled"));\nthrow new Error("thrown in the cell");'));
+  insertAfter(
+    uncaught,
+    "setup",
+    codeCell(
+      'setTimeout(() => { throw new Error("uncaught, later"); }, 0);\nPromise.reject(new Error("rejected and never handled"));\nthrow new Error("thrown in the cell");',
+    ),
+  );
   write("uncaught", "an uncaught exception, an unhandled rejection and a throwing cell", { [NOTEBOOK]: uncaught });
 
   const bomb = solved();
@@ -193,13 +217,22 @@ export function writeDemoSubmissions(dir: string, paths: DemoPaths): DemoSubmiss
   write("output-flood", "50 MB of output from one cell", { [NOTEBOOK]: flood });
 
   const chatty = solved();
-  setSource(chatty, "p1_counts", (s) => replaceOrFail(s, /return model\.nLayers \* model\.nHeads \* 2 \* perMatrix;/, 'process.stdout.write("y".repeat(2_000_000));\n  return model.nLayers * model.nHeads * 2 * perMatrix;', "loraParams' return"));
+  setSource(chatty, "p1_counts", (s) =>
+    replaceOrFail(
+      s,
+      /return model\.nLayers \* model\.nHeads \* 2 \* perMatrix;/,
+      'process.stdout.write("y".repeat(2_000_000));\n  return model.nLayers * model.nHeads * 2 * perMatrix;',
+      "loraParams' return",
+    ),
+  );
   write("probe-flood", "every answer right, but loraParams prints 2 MB each time it is called (also by the grader's checks)", { [NOTEBOOK]: chatty });
 
   const cheat = release(instructor, { name: NOTEBOOK });
   insertAfter(cheat, "p1_counts", codeCell(cheatCell(paths.secrets, paths.instructorNotebook)));
   cheat.cells.splice(cellIndex(cheat, "p1_counts"), 1);
-  write("reads-solutions", "reads solutions/, the instructor notebook (hidden tests) and the gradebook to define its functions", { [NOTEBOOK]: cheat });
+  write("reads-solutions", "reads solutions/, the instructor notebook (hidden tests) and the gradebook to define its functions", {
+    [NOTEBOOK]: cheat,
+  });
 
   const forger = release(instructor, { name: NOTEBOOK });
   insertAfter(forger, "setup", codeCell(FORGER));

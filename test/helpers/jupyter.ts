@@ -5,7 +5,10 @@ import { repoRoot } from "./paths";
 
 /** `jupyter kernelspec list --json` as servers peft-lab starts see it (this checkout's tslab first). */
 export function kernelSpecs(): Record<string, { resource_dir: string; spec: { argv: string[] } }> | undefined {
-  const list = spawnSync("jupyter", ["kernelspec", "list", "--json"], { encoding: "utf8", env: { ...process.env, JUPYTER_PATH: projectJupyterPath(undefined, process.env.JUPYTER_PATH) } });
+  const list = spawnSync("jupyter", ["kernelspec", "list", "--json"], {
+    encoding: "utf8",
+    env: { ...process.env, JUPYTER_PATH: projectJupyterPath(undefined, process.env.JUPYTER_PATH) },
+  });
   return list.error || list.status !== 0 ? undefined : JSON.parse(list.stdout).kernelspecs;
 }
 
@@ -26,7 +29,10 @@ export const describeJupyter = missing ? describe.skip : describe;
  * A Jupyter server for the enclosing describe block, stopped afterwards even when a test fails. `rootDir` may be a
  * function, for a folder an earlier beforeAll makes (hooks run in the order they are declared; afterAll in reverse).
  */
-export function useJupyterServer(rootDir: string | (() => string) = repoRoot, options: Omit<StartServerOptions, "rootDir"> = {}): () => JupyterServer {
+export function useJupyterServer(
+  rootDir: string | (() => string) = repoRoot,
+  options: Omit<StartServerOptions, "rootDir"> = {},
+): () => JupyterServer {
   let server: JupyterServer | undefined;
   beforeAll(async () => {
     server = await startJupyterServer({ ...options, rootDir: typeof rootDir === "function" ? rootDir() : rootDir });

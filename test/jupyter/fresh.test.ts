@@ -55,14 +55,13 @@ describe("the compiled library refuses to load stale", () => {
     fs.copyFileSync(compiled, path.join(root, "dist/build/fresh.js"));
     fs.utimesSync(path.join(root, "dist/build/fresh.js"), 2000, 2000);
     write("src/build/fresh.ts", "", 1000);
-    const load = () => spawnSync(process.execPath, ["-e", `require(${JSON.stringify(path.join(root, "dist/build/fresh.js"))})`], { encoding: "utf8" });
+    const load = () =>
+      spawnSync(process.execPath, ["-e", `require(${JSON.stringify(path.join(root, "dist/build/fresh.js"))})`], { encoding: "utf8" });
     expect(load().status).toBe(0);
 
     fs.utimesSync(path.join(root, "src/a.ts"), 3000, 3000);
     const stale = load();
     expect(stale.status).not.toBe(0);
-    expect(stale.stderr).toContain(
-      `src/a.ts changed since the last build. Run \`npm run build\` in ${root}, then restart the kernel`,
-    );
+    expect(stale.stderr).toContain(`src/a.ts changed since the last build. Run \`npm run build\` in ${root}, then restart the kernel`);
   });
 });

@@ -19,11 +19,19 @@ it("writes the tslab kernelspec below the repository, idempotently", () => {
   expect(writeTslabKernelSpec()).toBe(PROJECT_JUPYTER_DIR);
   expect(fs.statSync(file).mtimeMs).toBe(before);
   // What `tslab install` writes, with this checkout's tslab.
-  expect(JSON.parse(fs.readFileSync(file, "utf8"))).toEqual({ argv: [TSLAB_BIN, "kernel", "--config-path", "{connection_file}"], display_name: "TypeScript", language: "typescript" });
+  expect(JSON.parse(fs.readFileSync(file, "utf8"))).toEqual({
+    argv: [TSLAB_BIN, "kernel", "--config-path", "{connection_file}"],
+    display_name: "TypeScript",
+    language: "typescript",
+  });
 });
 
 it("puts a caller's folder first, then the project's, then an inherited JUPYTER_PATH, without repeats", () => {
-  expect(projectJupyterPath("/sandbox/jupyter", `/other:${PROJECT_JUPYTER_DIR}`).split(":")).toEqual(["/sandbox/jupyter", PROJECT_JUPYTER_DIR, "/other"]);
+  expect(projectJupyterPath("/sandbox/jupyter", `/other:${PROJECT_JUPYTER_DIR}`).split(":")).toEqual([
+    "/sandbox/jupyter",
+    PROJECT_JUPYTER_DIR,
+    "/other",
+  ]);
   expect(projectJupyterPath()).toBe(PROJECT_JUPYTER_DIR);
 });
 
@@ -31,7 +39,10 @@ describeJupyter("the project's tslab kernel in Jupyter", () => {
   const server = useJupyterServer();
 
   it("is what `jupyter kernelspec list` finds with JUPYTER_PATH set as npm start and setup set it", () => {
-    const list = spawnSync("jupyter", ["kernelspec", "list", "--json"], { encoding: "utf8", env: { ...process.env, JUPYTER_PATH: projectJupyterPath() } });
+    const list = spawnSync("jupyter", ["kernelspec", "list", "--json"], {
+      encoding: "utf8",
+      env: { ...process.env, JUPYTER_PATH: projectJupyterPath() },
+    });
     const specs = JSON.parse(list.stdout) as { kernelspecs: Record<string, { resource_dir: string }> };
     expect(specs.kernelspecs.tslab.resource_dir).toBe(path.join(PROJECT_JUPYTER_DIR, "kernels", "tslab"));
   });

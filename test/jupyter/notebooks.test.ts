@@ -19,13 +19,17 @@ describeJupyter("notebooks/*.ipynb execute cleanly in tslab", () => {
     expect(notebooks).toContain("smoke.ipynb");
   });
 
-  it.each(notebooks)("%s", async (name) => {
-    const file = path.join("notebooks", name);
-    const nb = JSON.parse(fs.readFileSync(path.join(repoRoot, file), "utf8")) as Notebook;
-    const result = await runNotebook(nb, { connection: server(), path: file, cellTimeoutMs: 300_000, notebookTimeoutMs: 900_000 });
-    const failures = result.cells
-      .filter((c) => c.status !== "ok")
-      .map((c) => `cell ${c.index + 1}${c.cellId ? ` (id ${c.cellId})` : ""}: ${c.status}: ${c.message}`);
-    expect(failures).toEqual([]);
-  }, 1_000_000);
+  it.each(notebooks)(
+    "%s",
+    async (name) => {
+      const file = path.join("notebooks", name);
+      const nb = JSON.parse(fs.readFileSync(path.join(repoRoot, file), "utf8")) as Notebook;
+      const result = await runNotebook(nb, { connection: server(), path: file, cellTimeoutMs: 300_000, notebookTimeoutMs: 900_000 });
+      const failures = result.cells
+        .filter((c) => c.status !== "ok")
+        .map((c) => `cell ${c.index + 1}${c.cellId ? ` (id ${c.cellId})` : ""}: ${c.status}: ${c.message}`);
+      expect(failures).toEqual([]);
+    },
+    1_000_000,
+  );
 });

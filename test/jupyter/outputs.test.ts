@@ -9,8 +9,7 @@ function msg(msg_type: string, content: Record<string, unknown>): KernelMessage.
 const stream = (name: string, text: string) => msg("stream", { name, text });
 const display = (data: Record<string, unknown>, display_id?: string) =>
   msg("display_data", { data, metadata: {}, ...(display_id ? { transient: { display_id } } : {}) });
-const update = (data: Record<string, unknown>, display_id: string) =>
-  msg("update_display_data", { data, metadata: {}, transient: { display_id } });
+const update = (data: Record<string, unknown>, display_id: string) => msg("update_display_data", { data, metadata: {}, transient: { display_id } });
 
 describe("OutputRouter", () => {
   it("merges consecutive text of one stream and keeps stdout/stderr apart", () => {

@@ -46,7 +46,10 @@ describeJupyter("runNotebook in a real tslab kernel", () => {
     const nb = tslabNotebook("const answer = 6 * 7;");
     const result = await run(nb, { extraCode: ["console.log(answer)", "console.log(process.cwd())"] });
     expect(result.extra.map(texts)).toEqual([["stdout:42\n"], [`stdout:${path.join(repoRoot, "notebooks")}\n`]]);
-    expect(result.extra.map((e) => [e.kind, e.index])).toEqual([["extra", 0], ["extra", 1]]);
+    expect(result.extra.map((e) => [e.kind, e.index])).toEqual([
+      ["extra", 0],
+      ["extra", 1],
+    ]);
   }, 60_000);
 
   it("a cell that throws is an error with tslab's stderr as the message; stopOnError skips the rest", async () => {
@@ -84,7 +87,10 @@ describeJupyter("runNotebook in a real tslab kernel", () => {
     const hang = 'import { execSync } from "child_process";\nexecSync("trap \'\' INT; sleep 60");';
     const nb = tslabNotebook("const kept = 1;", hang, 'console.log("alive")', "kept");
     const result = await run(nb, { cellTimeoutMs: 10_000, interruptGraceMs: 1000, stopOnError: false });
-    expect(result.cells.map((c) => c.status), JSON.stringify(result.cells)).toEqual(["ok", "timeout", "ok", "error"]);
+    expect(
+      result.cells.map((c) => c.status),
+      JSON.stringify(result.cells),
+    ).toEqual(["ok", "timeout", "ok", "error"]);
     expect(result.cells[1].message).toMatch(/the interrupt did not stop it, so the kernel was restarted/);
     expect(texts(result.cells[2])).toEqual(["stdout:alive\n"]);
     expect(result.cells[3].message).toMatch(/Cannot find name 'kept'/); // the restart cleared it

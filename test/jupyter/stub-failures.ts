@@ -38,7 +38,7 @@ export function expectedStubFailures(cells: readonly Cell[]): Set<number> {
   );
   const functions = files.flatMap((file) => (file ? file.statements.flatMap(declaredFunctions).map((f) => ({ ...f, file })) : []));
   const reaching = new Set(functions.filter((f) => containsStub(f.body, f.file)).map((f) => f.name));
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const f of functions) {
       if (reaching.has(f.name) || ![...calledNames(f.body)].some((n) => reaching.has(n))) continue;
@@ -53,4 +53,3 @@ export function expectedStubFailures(cells: readonly Cell[]): Set<number> {
   });
   return failing;
 }
-

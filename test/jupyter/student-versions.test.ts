@@ -41,29 +41,36 @@ describeJupyter("student versions of notebooks/*.ipynb fail exactly at their stu
     expect(workbooks.length).toBeGreaterThan(0);
   });
 
-  it.each(workbooks)("%s", async (name) => {
-    const file = path.join("notebooks", name);
-    const student = release(readNotebook(path.join(repoRoot, file)), { name: file });
-    const expected = expectedStubFailures(student.cells);
-    expect(expected.size, "a student version without a single stub call: nothing to check").toBeGreaterThan(0);
-    // Run from notebooks/ like the instructor version, so `peft-lab` and the workbook's relative files resolve.
-    const result = await runNotebook(student, {
-      connection: server(),
-      path: file,
-      stopOnError: false,
-      cellTimeoutMs: 300_000,
-      notebookTimeoutMs: 900_000,
-    });
-    const cells = student.cells;
-    const outcomes = result.cells.map((c) => `${label(cells, c.index)}: ${c.status}`);
-    expect(outcomes.filter((o) => /: (dead|timeout|skipped)$/.test(o)), "the kernel must survive every cell").toEqual([]);
+  it.each(workbooks)(
+    "%s",
+    async (name) => {
+      const file = path.join("notebooks", name);
+      const student = release(readNotebook(path.join(repoRoot, file)), { name: file });
+      const expected = expectedStubFailures(student.cells);
+      expect(expected.size, "a student version without a single stub call: nothing to check").toBeGreaterThan(0);
+      // Run from notebooks/ like the instructor version, so `peft-lab` and the workbook's relative files resolve.
+      const result = await runNotebook(student, {
+        connection: server(),
+        path: file,
+        stopOnError: false,
+        cellTimeoutMs: 300_000,
+        notebookTimeoutMs: 900_000,
+      });
+      const cells = student.cells;
+      const outcomes = result.cells.map((c) => `${label(cells, c.index)}: ${c.status}`);
+      expect(
+        outcomes.filter((o) => /: (dead|timeout|skipped)$/.test(o)),
+        "the kernel must survive every cell",
+      ).toEqual([]);
 
-    const failed = result.cells.filter((c) => c.status !== "ok");
-    // Every failure is the stub's own error, not a ReferenceError/TypeError left behind by an earlier stub.
-    const wrongError = failed
-      .filter((c) => !c.message.includes(STUB_ERROR_MESSAGE))
-      .map((c) => `${label(cells, c.index)}: ${c.message.split("\n").slice(0, 3).join(" | ")}`);
-    expect(wrongError).toEqual([]);
-    expect(failed.map((c) => label(cells, c.index))).toEqual([...expected].map((i) => label(cells, i)));
-  }, 1_000_000);
+      const failed = result.cells.filter((c) => c.status !== "ok");
+      // Every failure is the stub's own error, not a ReferenceError/TypeError left behind by an earlier stub.
+      const wrongError = failed
+        .filter((c) => !c.message.includes(STUB_ERROR_MESSAGE))
+        .map((c) => `${label(cells, c.index)}: ${c.message.split("\n").slice(0, 3).join(" | ")}`);
+      expect(wrongError).toEqual([]);
+      expect(failed.map((c) => label(cells, c.index))).toEqual([...expected].map((i) => label(cells, i)));
+    },
+    1_000_000,
+  );
 });

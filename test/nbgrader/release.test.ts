@@ -217,7 +217,9 @@ describe("validation names the notebook and the cell", () => {
         codeCell("// BEGIN SOLUTION\nconst a = 1;", { nbgrader: { solution: true, grade_id: "a" } }),
         codeCell("const b = 2;\n// END SOLUTION", { nbgrader: { solution: true, grade_id: "a" } }),
         codeCell("check();", { nbgrader: { grade: true, grade_id: "c" } }),
-        codeCell("// BEGIN HIDDEN TESTS\ncheck();\n// BEGIN HIDDEN TESTS\n// END HIDDEN TESTS", { nbgrader: { grade: true, grade_id: "d", points: 1 } }),
+        codeCell("// BEGIN HIDDEN TESTS\ncheck();\n// BEGIN HIDDEN TESTS\n// END HIDDEN TESTS", {
+          nbgrader: { grade: true, grade_id: "d", points: 1 },
+        }),
       ]),
     );
     expect(message).toContain('sheet.ipynb, cell 1 (a): line 1: "BEGIN SOLUTION" has no matching "END SOLUTION"');

@@ -11,10 +11,14 @@ describe("attentionHead, a 2-token example computed by hand", () => {
     [1, 0],
     [0, 2],
   ]);
-  const head = { Wq: I2, Wk: I2, Wv: Matrix.from([
-    [1, 2],
-    [3, 4],
-  ]) };
+  const head = {
+    Wq: I2,
+    Wk: I2,
+    Wv: Matrix.from([
+      [1, 2],
+      [3, 4],
+    ]),
+  };
   const v0 = [1, 2];
   const v1 = [6, 8];
   const mix = (p: number) => [p * v0[0] + (1 - p) * v1[0], p * v0[1] + (1 - p) * v1[1]];
@@ -23,16 +27,24 @@ describe("attentionHead, a 2-token example computed by hand", () => {
     const t = attentionHead(X, head);
     expect(t.V.toArray()).toEqual([v0, v1]);
     // scores = [[1/√2, 0], [0, 4/√2]]; softmax(a, b)_1 = e^a / (e^a + e^b).
-    expect(t.scores.maxAbsDiff(Matrix.from([
-      [1 / Math.SQRT2, 0],
-      [0, 4 / Math.SQRT2],
-    ]))).toBeLessThan(1e-15);
+    expect(
+      t.scores.maxAbsDiff(
+        Matrix.from([
+          [1 / Math.SQRT2, 0],
+          [0, 4 / Math.SQRT2],
+        ]),
+      ),
+    ).toBeLessThan(1e-15);
     const p0 = Math.exp(1 / Math.SQRT2) / (Math.exp(1 / Math.SQRT2) + 1);
     const p1 = 1 / (1 + Math.exp(4 / Math.SQRT2));
-    expect(t.weights.maxAbsDiff(Matrix.from([
-      [p0, 1 - p0],
-      [p1, 1 - p1],
-    ]))).toBeLessThan(1e-15);
+    expect(
+      t.weights.maxAbsDiff(
+        Matrix.from([
+          [p0, 1 - p0],
+          [p1, 1 - p1],
+        ]),
+      ),
+    ).toBeLessThan(1e-15);
     expect(t.Z.maxAbsDiff(Matrix.from([mix(p0), mix(p1)]))).toBeLessThan(1e-14);
   });
 
@@ -57,10 +69,14 @@ describe("attentionHead, a 2-token example computed by hand", () => {
 describe("prefix keys and values", () => {
   it("matches a 1-token hand computation", () => {
     // Q = [1, 0]; K = [[0, 1] (prefix), [1, 0]], V = [[5, 5] (prefix), [1, 0]]; scores [0, 1] (unscaled).
-    const t = attentionHead(Matrix.from([[1, 0]]), { Wq: I2, Wk: I2, Wv: I2 }, {
-      scale: false,
-      prefix: { keys: Matrix.from([[0, 1]]), values: Matrix.from([[5, 5]]) },
-    });
+    const t = attentionHead(
+      Matrix.from([[1, 0]]),
+      { Wq: I2, Wk: I2, Wv: I2 },
+      {
+        scale: false,
+        prefix: { keys: Matrix.from([[0, 1]]), values: Matrix.from([[5, 5]]) },
+      },
+    );
     const e = Math.E;
     expect(t.K.toArray()).toEqual([
       [0, 1],
@@ -86,7 +102,9 @@ describe("prefix keys and values", () => {
       const ownMass = q.matmul(K.transpose()).scale(s).map(Math.exp).sum();
       const lambda = prefixExp.sum() / (prefixExp.sum() + ownMass);
       const prefixAttention = prefixExp.scale(1 / prefixExp.sum()).matmul(prefix.values);
-      const expected = plain.Z.row(i).scale(1 - lambda).add(prefixAttention.scale(lambda));
+      const expected = plain.Z.row(i)
+        .scale(1 - lambda)
+        .add(prefixAttention.scale(lambda));
       expect(withPrefix.Z.row(i).maxAbsDiff(expected)).toBeLessThan(1e-14);
     }
   });
@@ -94,10 +112,14 @@ describe("prefix keys and values", () => {
   it("with a causal mask every query sees every prefix position but not the future", () => {
     const rng = new Rng(8);
     const X = rng.normalMatrix(3, 2);
-    const t = attentionHead(X, { Wq: I2, Wk: I2, Wv: I2 }, {
-      causal: true,
-      prefix: { keys: rng.normalMatrix(2, 2), values: rng.normalMatrix(2, 2) },
-    });
+    const t = attentionHead(
+      X,
+      { Wq: I2, Wk: I2, Wv: I2 },
+      {
+        causal: true,
+        prefix: { keys: rng.normalMatrix(2, 2), values: rng.normalMatrix(2, 2) },
+      },
+    );
     expect(t.weights.shape).toEqual([3, 5]);
     for (let i = 0; i < 3; i++) {
       for (let j = 0; j < 5; j++) {

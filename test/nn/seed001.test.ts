@@ -111,7 +111,11 @@ describe("seed 001: one transformer layer", () => {
         // The bound is at most ~0.006 (row "world" of the output, whose entries are the largest).
         expect(tolerance.maxAbs()).toBeLessThan(0.01);
         const exceeds = (m: Matrix) =>
-          m.sub(seed[kind]).map(Math.abs).zip(tolerance, (r, t) => (r > t ? 1 : 0), "exceeds").sum() > 0;
+          m
+            .sub(seed[kind])
+            .map(Math.abs)
+            .zip(tolerance, (r, t) => (r > t ? 1 : 0), "exceeds")
+            .sum() > 0;
         // Without the 1/√3 scaling, or with the other layer's mask, some entry falls outside the bound.
         expect(exceeds(zAndOutput(inputs, kind, false))).toBe(true);
         expect(exceeds(zAndOutput(inputs, kind === "encoder" ? "decoder" : "encoder"))).toBe(true);

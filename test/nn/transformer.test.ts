@@ -48,7 +48,11 @@ describe("transformerLayer", () => {
     const t = transformerLayer(X, weights, { kind: "encoder" });
     const Z = attentionHead(X, attention).Z;
     const H = X.add(Z);
-    const expected = H.add(H.matmul(weights.ffn.W1).map((v) => Math.max(v, 0)).matmul(weights.ffn.W2));
+    const expected = H.add(
+      H.matmul(weights.ffn.W1)
+        .map((v) => Math.max(v, 0))
+        .matmul(weights.ffn.W2),
+    );
     expect(t.Z.maxAbsDiff(Z)).toBe(0);
     expect(t.H.maxAbsDiff(H)).toBe(0);
     expect(t.output.maxAbsDiff(expected)).toBeLessThan(1e-13);
@@ -69,7 +73,10 @@ describe("transformerLayer", () => {
     expect(t.H.maxAbsDiff(H)).toBeLessThan(1e-15);
     expect(t.output.maxAbsDiff(layerNorm(H.add(t.ffnOutput)))).toBeLessThan(1e-15);
     // Rows of the output have mean 0 (layer norm without gain or shift).
-    t.output.sumCols().toArray().forEach(([s]) => expect(s).toBeCloseTo(0, 12));
+    t.output
+      .sumCols()
+      .toArray()
+      .forEach(([s]) => expect(s).toBeCloseTo(0, 12));
   });
 
   it("passes the FFN output through afterFfn before the residual sum (bottleneck adapter)", () => {
@@ -79,7 +86,11 @@ describe("transformerLayer", () => {
     // Houlsby/Pfeiffer bottleneck with its own skip connection: F + ReLU(F W_down) W_up.
     const adapter = (up: Matrix) => (F: Matrix) => {
       seen = F;
-      return F.add(F.matmul(down).map((v) => Math.max(v, 0)).matmul(up));
+      return F.add(
+        F.matmul(down)
+          .map((v) => Math.max(v, 0))
+          .matmul(up),
+      );
     };
     // A zero-initialised up-projection leaves the layer unchanged.
     const zeroInit = transformerLayer(X, weights, { kind: "encoder", afterFfn: adapter(Matrix.zeros(2, 3)) });
@@ -89,7 +100,11 @@ describe("transformerLayer", () => {
     expect(seen).not.toBeNull();
     expect(seen!.maxAbsDiff(plain.ffnOutput)).toBe(0);
     const F = plain.ffnOutput;
-    const expected = plain.H.add(F).add(F.matmul(down).map((v) => Math.max(v, 0)).matmul(up));
+    const expected = plain.H.add(F).add(
+      F.matmul(down)
+        .map((v) => Math.max(v, 0))
+        .matmul(up),
+    );
     expect(adapted.output.maxAbsDiff(expected)).toBeLessThan(1e-13);
     expect(adapted.ffnBranch.maxAbsDiff(adapted.ffnOutput)).toBeGreaterThan(1e-6);
   });

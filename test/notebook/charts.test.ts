@@ -9,12 +9,20 @@ describe("chart builders", () => {
   });
 
   it("lineChart and barChart name the series whose length does not match", () => {
-    expect(() => lineChart({ x: [1, 2], series: [{ name: "val", y: [1] }] })).toThrow('lineChart: series "val" has 1 values but there are 2 x positions');
+    expect(() => lineChart({ x: [1, 2], series: [{ name: "val", y: [1] }] })).toThrow(
+      'lineChart: series "val" has 1 values but there are 2 x positions',
+    );
     expect(() => barChart({ categories: ["a"], series: [{ name: "acc", values: [1, 2] }] })).toThrow('barChart: series "acc" has 2 values');
   });
 
   it("barChart groups the series per category", () => {
-    const fig = barChart({ categories: ["W_q", "W_v"], series: [{ name: "WikiSQL", values: [70.4, 73] }, { name: "MultiNLI", values: [91, 91] }] });
+    const fig = barChart({
+      categories: ["W_q", "W_v"],
+      series: [
+        { name: "WikiSQL", values: [70.4, 73] },
+        { name: "MultiNLI", values: [91, 91] },
+      ],
+    });
     expect(fig.layout!.barmode).toBe("group");
     expect(fig.data.map((t) => [t.name, t.x])).toEqual([
       ["WikiSQL", ["W_q", "W_v"]],
@@ -23,7 +31,13 @@ describe("chart builders", () => {
   });
 
   it("scatterChart makes one labelled trace per group and refuses non-positive values on a log axis", () => {
-    const fig = scatterChart({ points: [{ x: 1, y: 2, label: "a", group: "g1" }, { x: 3, y: 4, group: "g2" }, { x: 5, y: 6, label: "c", group: "g1" }] });
+    const fig = scatterChart({
+      points: [
+        { x: 1, y: 2, label: "a", group: "g1" },
+        { x: 3, y: 4, group: "g2" },
+        { x: 5, y: 6, label: "c", group: "g1" },
+      ],
+    });
     expect(fig.data.map((t) => [t.name, t.x, t.text, t.mode])).toEqual([
       ["g1", [1, 5], ["a", "c"], "markers+text"],
       ["g2", [3], [""], "markers"],

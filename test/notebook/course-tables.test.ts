@@ -114,7 +114,11 @@ describe("course charts", () => {
 
   it("plots accuracy against rank on a log axis at r = 1, 2, 4, 8, 64, one line per weight set", () => {
     const fig = rankChart("MultiNLI");
-    expect(fig.data.map((t) => t.name)).toEqual(["W<sub>q</sub>", "W<sub>q</sub>, W<sub>v</sub>", "W<sub>q</sub>, W<sub>k</sub>, W<sub>v</sub>, W<sub>o</sub>"]);
+    expect(fig.data.map((t) => t.name)).toEqual([
+      "W<sub>q</sub>",
+      "W<sub>q</sub>, W<sub>v</sub>",
+      "W<sub>q</sub>, W<sub>k</sub>, W<sub>v</sub>, W<sub>o</sub>",
+    ]);
     expect(fig.data[1]).toMatchObject({ x: [1, 2, 4, 8, 64], y: [91.3, 91.4, 91.3, 91.6, 91.4] });
   });
 

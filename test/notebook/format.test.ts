@@ -6,9 +6,15 @@ import { formatDuration, formatFixed } from "../../src/notebook/format";
 describe("latexMatrix", () => {
   it("writes a named bmatrix with the chosen precision", () => {
     // 0.125 is exact in binary, so toFixed(2) picks the larger of the two nearest: 0.13.
-    expect(latexMatrix([[1, -2.5], [0.125, 3]], { digits: 2, name: "W" })).toBe(
-      "W = \\begin{bmatrix} 1.00 & -2.50 \\\\ 0.13 & 3.00 \\end{bmatrix}",
-    );
+    expect(
+      latexMatrix(
+        [
+          [1, -2.5],
+          [0.125, 3],
+        ],
+        { digits: 2, name: "W" },
+      ),
+    ).toBe("W = \\begin{bmatrix} 1.00 & -2.50 \\\\ 0.13 & 3.00 \\end{bmatrix}");
   });
 
   it("accepts a Matrix, parentheses, and drops the sign of a value that rounds to zero", () => {
@@ -41,7 +47,14 @@ describe("htmlTable", () => {
         ["LoRA", 0.35, 70.4],
         ["FT", 354.92, 68.2],
       ],
-      { columns: [{ key: 0, label: "method" }, { key: 1, label: "params (M)", digits: 2 }, { key: 2, label: "BLEU" }], digits: 1 },
+      {
+        columns: [
+          { key: 0, label: "method" },
+          { key: 1, label: "params (M)", digits: 2 },
+          { key: 2, label: "BLEU" },
+        ],
+        digits: 1,
+      },
     );
     expect(html).toContain('<tr><td>LoRA</td><td style="text-align:right">0.35</td><td style="text-align:right">70.4</td></tr>');
     expect(html).toContain('<td style="text-align:right">354.92</td><td style="text-align:right">68.2</td>');

@@ -23,7 +23,12 @@ describe.skipIf(chromiumMissing("plotly browser test"))("Plotly charts in a brow
   it("draws every chart from one inline plotly.js, also with require.js's define on the page and a chart that runs first", async () => {
     const [first, second, third] = chartOutputs([
       { data: [{ type: "bar", x: ["W_q", "W_v"], y: [70.4, 73.0] }] },
-      { data: [{ type: "scatter", x: [1, 2, 4], y: [68.8, 69.6, 70.5] }, { type: "scatter", x: [1, 2, 4], y: [73.4, 73.3, 73.7] }] },
+      {
+        data: [
+          { type: "scatter", x: [1, 2, 4], y: [68.8, 69.6, 70.5] },
+          { type: "scatter", x: [1, 2, 4], y: [73.4, 73.3, 73.7] },
+        ],
+      },
       { data: [{ type: "scatter", x: [1], y: [2], name: "</script><b>not markup</b>" }] },
     ]);
     // The classic Notebook's require.js: a global define with .amd. A UMD bundle seeing it would register as an

@@ -18,7 +18,8 @@ vi.mock("../../src/peft/registry", async (importOriginal) => {
     title: "Throwaway",
     colour: "#123456",
     resolve: (input) => ({ k: input.k ?? 3 }),
-    count: (model, config) => tally([{ what: "k per layer", formula: `${model.nLayers} × ${config.k}`, count: model.nLayers * config.k, added: true }]),
+    count: (model, config) =>
+      tally([{ what: "k per layer", formula: `${model.nLayers} × ${config.k}`, count: model.nLayers * config.k, added: true }]),
     cli: {
       options: [{ flags: "--throwaway-k <n>", description: "throwaway: scalars per layer (default 3)", value: { kind: "integer", min: 1 } }],
       input: (o) => ({ k: o.throwawayK }),

@@ -28,7 +28,9 @@ describe("the PEFT registry", () => {
     // --prompt-length is shared by three methods: registered once, described for each.
     const promptLength = cmd.options.filter((o) => o.long === "--prompt-length");
     expect(promptLength).toHaveLength(1);
-    expect(promptLength[0].description.split("; ")).toHaveLength(PEFT_REGISTRY.filter((d) => d.cli.options.some((o) => o.flags.startsWith("--prompt-length"))).length);
+    expect(promptLength[0].description.split("; ")).toHaveLength(
+      PEFT_REGISTRY.filter((d) => d.cli.options.some((o) => o.flags.startsWith("--prompt-length"))).length,
+    );
   });
 
   it("each method's CLI input sets only fields its config has", () => {

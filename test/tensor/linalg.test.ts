@@ -18,11 +18,15 @@ import { orthonormalityError, randomOrthogonal } from "./random-orthogonal";
 const rng = new Rng(20240614);
 
 /** R1 · diag(3, 2, 1) · R2ᵀ: singular values 3, 2, 1 by construction. */
-const rotatedDiagonal = randomOrthogonal(3, rng).matmul(Matrix.from([
-  [3, 0, 0],
-  [0, 2, 0],
-  [0, 0, 1],
-])).matmul(randomOrthogonal(3, rng).transpose());
+const rotatedDiagonal = randomOrthogonal(3, rng)
+  .matmul(
+    Matrix.from([
+      [3, 0, 0],
+      [0, 2, 0],
+      [0, 0, 1],
+    ]),
+  )
+  .matmul(randomOrthogonal(3, rng).transpose());
 
 /** Column 3 = column 1 + column 2, so rank 2 with null vector (1, 1, −1). */
 const rankTwo = Matrix.from([
@@ -59,10 +63,12 @@ describe("svd", () => {
 
   it("matches a hand computation: [[3, 0], [4, 5]] has σ = 3√5, √5", () => {
     // AᵀA = [[25, 20], [20, 25]] with eigenvalues 25 ± 20 = 45 and 5.
-    const [s1, s2] = singularValues(Matrix.from([
-      [3, 0],
-      [4, 5],
-    ]));
+    const [s1, s2] = singularValues(
+      Matrix.from([
+        [3, 0],
+        [4, 5],
+      ]),
+    );
     expect(s1).toBeCloseTo(3 * Math.sqrt(5), 14);
     expect(s2).toBeCloseTo(Math.sqrt(5), 14);
   });
@@ -100,14 +106,20 @@ describe("matrixRank", () => {
 
 describe("pseudoInverse", () => {
   it("inverts an invertible matrix: [[2, 1], [1, 1]]⁻¹ = [[1, −1], [−1, 2]] (determinant 1)", () => {
-    const inv = pseudoInverse(Matrix.from([
-      [2, 1],
-      [1, 1],
-    ]));
-    expect(inv.maxAbsDiff(Matrix.from([
-      [1, -1],
-      [-1, 2],
-    ]))).toBeLessThan(1e-14);
+    const inv = pseudoInverse(
+      Matrix.from([
+        [2, 1],
+        [1, 1],
+      ]),
+    );
+    expect(
+      inv.maxAbsDiff(
+        Matrix.from([
+          [1, -1],
+          [-1, 2],
+        ]),
+      ),
+    ).toBeLessThan(1e-14);
   });
 
   it("satisfies the four Moore–Penrose conditions for a rank-deficient matrix", () => {

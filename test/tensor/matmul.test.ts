@@ -3,13 +3,7 @@ import { Matrix, Rng, ShapeError, matmul } from "../../src/tensor";
 import { matmulTransA, matmulTransB } from "../../src/tensor/matmul";
 
 /** The textbook triple loop, entry by entry, reading A(i, k) and B(k, j) through accessors. */
-function tripleLoop(
-  n: number,
-  depth: number,
-  m: number,
-  A: (i: number, k: number) => number,
-  B: (k: number, j: number) => number,
-): Matrix {
+function tripleLoop(n: number, depth: number, m: number, A: (i: number, k: number) => number, B: (k: number, j: number) => number): Matrix {
   const out = new Matrix(n, m);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) {
@@ -21,7 +15,14 @@ function tripleLoop(
   return out;
 }
 
-const naive = (a: Matrix, b: Matrix) => tripleLoop(a.rows, a.cols, b.cols, (i, k) => a.get(i, k), (k, j) => b.get(k, j));
+const naive = (a: Matrix, b: Matrix) =>
+  tripleLoop(
+    a.rows,
+    a.cols,
+    b.cols,
+    (i, k) => a.get(i, k),
+    (k, j) => b.get(k, j),
+  );
 
 function gaussian(rows: number, cols: number, rng: Rng): Matrix {
   return Matrix.fromFunction(rows, cols, () => rng.normal());
@@ -47,7 +48,16 @@ const SHAPES: [number, number, number][] = [
 describe("matmul", () => {
   it("multiplies a 2×2 example worked by hand", () => {
     // [1 2; 3 4]·[5 6; 7 8] = [1·5+2·7, 1·6+2·8; 3·5+4·7, 3·6+4·8] = [19 22; 43 50]
-    const product = matmul(Matrix.from([[1, 2], [3, 4]]), Matrix.from([[5, 6], [7, 8]]));
+    const product = matmul(
+      Matrix.from([
+        [1, 2],
+        [3, 4],
+      ]),
+      Matrix.from([
+        [5, 6],
+        [7, 8],
+      ]),
+    );
     expect(product.toArray()).toEqual([
       [19, 22],
       [43, 50],
@@ -98,9 +108,7 @@ describe("matmul", () => {
 
   it("names the operation and both shapes on a mismatch", () => {
     expect(() => matmul(Matrix.zeros(2, 3), Matrix.zeros(4, 5))).toThrow(ShapeError);
-    expect(() => matmul(Matrix.zeros(2, 3), Matrix.zeros(4, 5))).toThrow(
-      "matmul: cannot multiply 2×3 by 4×5 (inner dimensions 3 and 4 differ)",
-    );
+    expect(() => matmul(Matrix.zeros(2, 3), Matrix.zeros(4, 5))).toThrow("matmul: cannot multiply 2×3 by 4×5 (inner dimensions 3 and 4 differ)");
   });
 });
 
@@ -109,7 +117,13 @@ describe("transposed products", () => {
     const rng = new Rng(7 + n + depth + m);
     const a = gaussian(n, depth, rng);
     const b = gaussian(m, depth, rng); // stored m × depth; the product uses (Bᵀ)(k, j) = B(j, k)
-    const reference = tripleLoop(n, depth, m, (i, k) => a.get(i, k), (k, j) => b.get(j, k));
+    const reference = tripleLoop(
+      n,
+      depth,
+      m,
+      (i, k) => a.get(i, k),
+      (k, j) => b.get(j, k),
+    );
     expectClose(matmulTransB(a, b), reference);
   });
 
@@ -117,7 +131,13 @@ describe("transposed products", () => {
     const rng = new Rng(11 + n + depth + m);
     const a = gaussian(depth, n, rng); // stored depth × n; the product uses (Aᵀ)(i, k) = A(k, i)
     const b = gaussian(depth, m, rng);
-    const reference = tripleLoop(n, depth, m, (i, k) => a.get(k, i), (k, j) => b.get(k, j));
+    const reference = tripleLoop(
+      n,
+      depth,
+      m,
+      (i, k) => a.get(k, i),
+      (k, j) => b.get(k, j),
+    );
     expectClose(matmulTransA(a, b), reference);
   });
 

@@ -1,17 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  Matrix,
-  activate,
-  applyMask,
-  causalMask,
-  gelu,
-  layerNorm,
-  logSoftmaxRows,
-  relu,
-  sigmoid,
-  softmaxRows,
-  tanh,
-} from "../../src/tensor";
+import { Matrix, activate, applyMask, causalMask, gelu, layerNorm, logSoftmaxRows, relu, sigmoid, softmaxRows, tanh } from "../../src/tensor";
 
 describe("softmaxRows", () => {
   const scores = Matrix.from([
@@ -39,10 +27,12 @@ describe("softmaxRows", () => {
   });
 
   it("does not overflow at scores like 1000", () => {
-    const w = softmaxRows(Matrix.from([
-      [1000, 1000],
-      [1000, 0],
-    ]));
+    const w = softmaxRows(
+      Matrix.from([
+        [1000, 1000],
+        [1000, 0],
+      ]),
+    );
     expect(w.toArray()[0]).toEqual([0.5, 0.5]);
     expect(w.get(1, 0)).toBe(1);
     expect(w.get(1, 1)).toBeGreaterThanOrEqual(0);
@@ -108,7 +98,10 @@ describe("layerNorm", () => {
     // Row (1, 2, 3, 4): mean 2.5, biased variance (2.25 + 0.25 + 0.25 + 2.25)/4 = 1.25.
     const inv = 1 / Math.sqrt(1.25 + 1e-5);
     const expected = [-1.5, -0.5, 0.5, 1.5].map((d) => d * inv);
-    layerNorm(x).row(0).toArray()[0].forEach((v, j) => expect(v).toBeCloseTo(expected[j], 14));
+    layerNorm(x)
+      .row(0)
+      .toArray()[0]
+      .forEach((v, j) => expect(v).toBeCloseTo(expected[j], 14));
     const scaled = layerNorm(x, { gamma: Matrix.rowVector([2, 2, 2, 2]), beta: Matrix.rowVector([1, 0, 0, 0]) });
     expect(scaled.get(0, 0)).toBeCloseTo(2 * expected[0] + 1, 14);
   });

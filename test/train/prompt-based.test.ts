@@ -24,7 +24,8 @@ const SMALL: TransformerConfig = { vocabSize: 7, dModel: 4, nHeads: 2, nLayers: 
 /** Every block weight and bias zero: each residual branch adds exactly 0, so h = LN_f(tok[id] + pos[i]). */
 function embeddingsOnly(tok: number[][], pos: number[][]): Weights {
   const weights = initWeights(TINY, new Rng(1));
-  for (const [name, m] of Object.entries(weights)) if (name.startsWith("blocks.") && !name.includes(".ln")) weights[name] = Matrix.zeros(m.rows, m.cols);
+  for (const [name, m] of Object.entries(weights))
+    if (name.startsWith("blocks.") && !name.includes(".ln")) weights[name] = Matrix.zeros(m.rows, m.cols);
   return { ...weights, tok: Matrix.from(tok), pos: Matrix.from(pos) };
 }
 
@@ -35,8 +36,21 @@ describe("labelWordLogits", () => {
     // Token 4 ("the last prompt token") at position 1 (after token 0 at position 0): x = tok[4] + pos[1] = [3, 1].
     // LayerNorm of [3, 1]: mean 2, variance 1 → (x − 2)/√(1 + 1e-5) = c·[1, −1], c = 1/√(1 + 1e-5).
     const weights = embeddingsOnly(
-      [[0, 0], [2, 0], [0, 1], [1, 1], [3, 0]],
-      [[0, 0], [0, 1], [0, 0], [0, 0], [0, 0], [0, 0]],
+      [
+        [0, 0],
+        [2, 0],
+        [0, 1],
+        [1, 1],
+        [3, 0],
+      ],
+      [
+        [0, 0],
+        [0, 1],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ],
     );
     const model = new Transformer(TINY, weights);
     const template: PromptTemplate = { suffix: [4], labelWords: [1, 2] };
@@ -60,9 +74,14 @@ describe("labelWordLogits", () => {
   });
 
   it("has the gradients of central finite differences, through the body and the tied LM head", () => {
-    const model = new Transformer(SMALL, initWeights(SMALL, new Rng(3)), { trainable: (name) => name === "tok" || name === "blocks.0.q.W" || name === "pos" });
+    const model = new Transformer(SMALL, initWeights(SMALL, new Rng(3)), {
+      trainable: (name) => name === "tok" || name === "blocks.0.q.W" || name === "pos",
+    });
     const template: PromptTemplate = { suffix: [5], labelWords: [1, 2, 3] };
-    const demos = demonstrationContext(model, [[1, 5, 2], [3, 5]]);
+    const demos = demonstrationContext(model, [
+      [1, 5, 2],
+      [3, 5],
+    ]);
     for (const withDemos of [false, true]) {
       if (withDemos) model.attach(demos);
       const loss = () => ag.crossEntropy(labelWordLogits(model, [[0, 4], [2]], template), [2, 0]);
@@ -85,7 +104,12 @@ describe("demonstrations", () => {
     const plain = model.forward([[0, 4]]).hidden.value;
     model.attach(demonstrationContext(model, [[1, 2, 3], [6]]));
     const rows = model.attached!.prompt!().value;
-    const expected = [[1, 0], [2, 1], [3, 2], [6, 0]].map(([id, i]) => weights.tok.row(id).add(weights.pos.row(i)));
+    const expected = [
+      [1, 0],
+      [2, 1],
+      [3, 2],
+      [6, 0],
+    ].map(([id, i]) => weights.tok.row(id).add(weights.pos.row(i)));
     expect(rows.maxAbsDiff(Matrix.vstack(expected))).toBe(0);
     const states = model.forward([[0, 4]]);
     expect(states.promptLength).toBe(4);
@@ -108,7 +132,13 @@ describe("demonstrations", () => {
       picked.forEach((e) => seen.add(e.ids[0]));
     }
     expect(seen.size).toBe(pool.length);
-    expect(() => demonstrationsPerClass(pool.filter((e) => e.label !== 1), 3, rng)).toThrow(/no example of class 1/);
+    expect(() =>
+      demonstrationsPerClass(
+        pool.filter((e) => e.label !== 1),
+        3,
+        rng,
+      ),
+    ).toThrow(/no example of class 1/);
   });
 });
 
@@ -128,11 +158,12 @@ describe("fewShotFineTune", () => {
 
   it("without training, prompt-based is the frozen LM's argmax over the label words", () => {
     const model = new Transformer(SMALL, pretrained.weights);
-    const byHand = task.test.filter((e) => {
-      const prompt = promptIds(e.ids, template);
-      const row = model.lmLogits(prompt).row(prompt.length - 1);
-      return (row.get(0, 2) > row.get(0, 1) ? 1 : 0) === e.label;
-    }).length / task.test.length;
+    const byHand =
+      task.test.filter((e) => {
+        const prompt = promptIds(e.ids, template);
+        const row = model.lmLogits(prompt).row(prompt.length - 1);
+        return (row.get(0, 2) > row.get(0, 1) ? 1 : 0) === e.label;
+      }).length / task.test.length;
     const run = fewShotFineTune(pretrained, task, "prompt", 0, { ...settings, steps: 0 });
     expect(run.accuracy).toBe(byHand);
     expect(run.losses).toEqual([]);
@@ -160,6 +191,13 @@ describe("fewShotFineTune", () => {
   });
 
   it("argmaxRows picks the first of equal maxima", () => {
-    expect(argmaxRows(Matrix.from([[1, 3, 3], [5, 0, 1]]))).toEqual([1, 0]);
+    expect(
+      argmaxRows(
+        Matrix.from([
+          [1, 3, 3],
+          [5, 0, 1],
+        ]),
+      ),
+    ).toEqual([1, 0]);
   });
 });

@@ -32,7 +32,11 @@ function classifier(trainable: (name: string) => boolean): Transformer {
 function fit(model: Transformer, seed: number, epochs = 3) {
   return train({
     examples: dataset(24, 9),
-    loss: (batch) => ag.crossEntropy(model.classLogits(batch.map((e) => e.ids)), batch.map((e) => e.label)),
+    loss: (batch) =>
+      ag.crossEntropy(
+        model.classLogits(batch.map((e) => e.ids)),
+        batch.map((e) => e.label),
+      ),
     optimizer: new AdamW(model.parameters(), { lr: 0.01 }),
     epochs,
     batchSize: 5,
@@ -45,9 +49,18 @@ const bytes = (m: Matrix): Buffer => Buffer.from(m.data.buffer, m.data.byteOffse
 
 describe("train", () => {
   it("is reproducible: the same seed gives the identical loss curve, another seed a different one", () => {
-    const a = fit(classifier(() => true), 11);
-    const b = fit(classifier(() => true), 11);
-    const c = fit(classifier(() => true), 12);
+    const a = fit(
+      classifier(() => true),
+      11,
+    );
+    const b = fit(
+      classifier(() => true),
+      11,
+    );
+    const c = fit(
+      classifier(() => true),
+      12,
+    );
     expect(a.steps.map((s) => s.loss)).toEqual(b.steps.map((s) => s.loss));
     expect(a.steps.map((s) => s.loss)).not.toEqual(c.steps.map((s) => s.loss));
     // 24 examples in batches of 5: 5 steps per epoch (the last batch has 4).
@@ -78,7 +91,11 @@ describe("train", () => {
     const seen: TrainProgress[] = [];
     const history = train({
       examples: dataset(10, 1),
-      loss: (batch) => ag.crossEntropy(model.classLogits(batch.map((e) => e.ids)), batch.map((e) => e.label)),
+      loss: (batch) =>
+        ag.crossEntropy(
+          model.classLogits(batch.map((e) => e.ids)),
+          batch.map((e) => e.label),
+        ),
       optimizer: new SGD(model.parameters(), { lr: 0.1 }),
       epochs: 3,
       batchSize: 4,
@@ -131,7 +148,20 @@ describe("accuracy", () => {
   it("counts matching predictions in batches", () => {
     const examples = [0, 1, 2, 3, 4];
     // Predict "even" (1) for everything: right on 0, 2, 4 → 3/5.
-    expect(accuracy(examples, (batch) => batch.map(() => 1), (e) => (e % 2 === 0 ? 1 : 0), 2)).toBe(0.6);
-    expect(() => accuracy(examples, () => [1], () => 1)).toThrow(/1 predictions for 5/);
+    expect(
+      accuracy(
+        examples,
+        (batch) => batch.map(() => 1),
+        (e) => (e % 2 === 0 ? 1 : 0),
+        2,
+      ),
+    ).toBe(0.6);
+    expect(() =>
+      accuracy(
+        examples,
+        () => [1],
+        () => 1,
+      ),
+    ).toThrow(/1 predictions for 5/);
   });
 });

@@ -41,10 +41,14 @@ describe("causalAttention", () => {
     const headCols = (m: Matrix, h: number) => m.sliceCols(h * 3, h * 3 + 3);
     let start = 0;
     for (const n of lengths) {
-      const reference = multiHeadAttention(X.sliceRows(start, start + n), { Wq, Wk, Wv, heads }, {
-        causal: true,
-        prefix: [0, 1].map((h) => ({ keys: headCols(PK, h), values: headCols(PV, h) })),
-      });
+      const reference = multiHeadAttention(
+        X.sliceRows(start, start + n),
+        { Wq, Wk, Wv, heads },
+        {
+          causal: true,
+          prefix: [0, 1].map((h) => ({ keys: headCols(PK, h), values: headCols(PV, h) })),
+        },
+      );
       expect(out.sliceRows(start, start + n).maxAbsDiff(reference.concat)).toBeLessThan(1e-12);
       start += n;
     }
@@ -64,7 +68,10 @@ describe("causalAttention", () => {
         const v = Matrix.vstack([cols(PV), cols(V.sliceRows(start, start + n))]);
         // Query i sees the 2 prefix rows and its own positions 0…i.
         const mask = Matrix.fromFunction(n, n + 2, (i, j) => (j <= i + 2 ? 0 : -Infinity));
-        const expected = ag.matmul(ag.softmax(ag.addMask(ag.scale(ag.matmul(Tensor.constant(q), Tensor.constant(k.transpose())), 1 / Math.sqrt(3)), mask)), Tensor.constant(v));
+        const expected = ag.matmul(
+          ag.softmax(ag.addMask(ag.scale(ag.matmul(Tensor.constant(q), Tensor.constant(k.transpose())), 1 / Math.sqrt(3)), mask)),
+          Tensor.constant(v),
+        );
         expect(cols(out.sliceRows(start, start + n)).maxAbsDiff(expected.value)).toBeLessThan(1e-12);
       }
       start += n;

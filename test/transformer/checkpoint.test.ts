@@ -30,12 +30,18 @@ describe("checkpoints", () => {
     const checkpoint = toCheckpoint(config, weights, {});
     const bytes = Buffer.from(checkpoint.weights.tok.base64, "base64");
     bytes[3] ^= 1;
-    expect(() => fromCheckpoint({ ...checkpoint, weights: { ...checkpoint.weights, tok: { ...checkpoint.weights.tok, base64: bytes.toString("base64") } } }, "bad.json")).toThrow(
-      /bad.json: sha256/,
-    );
-    expect(() => fromCheckpoint({ ...checkpoint, weights: { ...checkpoint.weights, tok: { rows: 5, cols: 3, base64: checkpoint.weights.tok.base64 } } }, "bad.json")).toThrow(
-      /bad.json: weights.tok holds 160 bytes, a 5×3 matrix needs 120/,
-    );
+    expect(() =>
+      fromCheckpoint(
+        { ...checkpoint, weights: { ...checkpoint.weights, tok: { ...checkpoint.weights.tok, base64: bytes.toString("base64") } } },
+        "bad.json",
+      ),
+    ).toThrow(/bad.json: sha256/);
+    expect(() =>
+      fromCheckpoint(
+        { ...checkpoint, weights: { ...checkpoint.weights, tok: { rows: 5, cols: 3, base64: checkpoint.weights.tok.base64 } } },
+        "bad.json",
+      ),
+    ).toThrow(/bad.json: weights.tok holds 160 bytes, a 5×3 matrix needs 120/);
     expect(() => fromCheckpoint({ ...checkpoint, format: "other" as never }, "bad.json")).toThrow(/format/);
   });
 });

@@ -11,7 +11,11 @@ import { AdamW } from "../../src/train/optim";
 import { train } from "../../src/train/trainer";
 
 const config: TransformerConfig = { vocabSize: 7, dModel: 8, nHeads: 2, nLayers: 2, dFF: 12, maxLength: 6, activation: "gelu", norm: "pre" };
-const batch = [[1, 4, 2, 6], [3, 0], [5, 5, 1, 2, 0]];
+const batch = [
+  [1, 4, 2, 6],
+  [3, 0],
+  [5, 5, 1, 2, 0],
+];
 const labels = [1, 0, 1];
 const weights = withClassifierHead(initWeights(config, new Rng(1)), 2, new Rng(2));
 const loss = (model: Transformer) => ag.crossEntropy(model.classLogits(batch), labels);
@@ -33,7 +37,10 @@ function handLora({ W, b }: LinearSlot, rng: Rng, s = 2): LinearModule & { A: Ma
     forward: (x) => x.matmul(W).add(b).add(x.matmul(A).matmul(B).scale(s)),
     backward: (x, g) => {
       const gBt = g.matmul(B.transpose());
-      return { gradX: g.matmul(W.transpose()).add(gBt.matmul(A.transpose()).scale(s)), gradParams: [x.transpose().matmul(gBt).scale(s), x.matmul(A).transpose().matmul(g).scale(s)] };
+      return {
+        gradX: g.matmul(W.transpose()).add(gBt.matmul(A.transpose()).scale(s)),
+        gradParams: [x.transpose().matmul(gBt).scale(s), x.matmul(A).transpose().matmul(g).scale(s)],
+      };
     },
     parameters: () => [A, B],
   };
@@ -85,7 +92,18 @@ describe("replaceLinear", () => {
     const modules = replaceLinear(model, ["v"], (slot) => handLora(slot, rng));
     const before = (modules.get("blocks.0.v") as ReturnType<typeof handLora>).B.clone();
     const optimizer = new AdamW(model.parameters(), { lr: 0.05, weightDecay: 0 });
-    const history = train({ examples: batch.map((ids, i) => ({ ids, label: labels[i] })), loss: (b) => ag.crossEntropy(model.classLogits(b.map((e) => e.ids)), b.map((e) => e.label)), optimizer, epochs: 30, batchSize: 3, seed: 1 });
+    const history = train({
+      examples: batch.map((ids, i) => ({ ids, label: labels[i] })),
+      loss: (b) =>
+        ag.crossEntropy(
+          model.classLogits(b.map((e) => e.ids)),
+          b.map((e) => e.label),
+        ),
+      optimizer,
+      epochs: 30,
+      batchSize: 3,
+      seed: 1,
+    });
     const after = (modules.get("blocks.0.v") as ReturnType<typeof handLora>).B;
     expect(after.maxAbsDiff(before)).toBeGreaterThan(0.01);
     expect(history.steps.at(-1)!.loss).toBeLessThan(history.steps[0].loss / 2);
@@ -114,7 +132,10 @@ describe("replaceLinear", () => {
     replaceLinear(noGradX, ["o"], (s) => ({ ...plainLinear(s), backward: (x) => ({ gradX: Matrix.zeros(1, 1), gradParams: [] }) }));
     expect(() => loss(noGradX).backward()).toThrow(/blocks\.1\.o: backward's gradX is 1×1, expected 11×8/);
     const missing = new Transformer(config, weights, { trainable: (n) => n.startsWith("head.") });
-    replaceLinear(missing, ["q"], (s) => ({ ...handLora(s, new Rng(5)), backward: (x, g) => ({ gradX: g.matmul(s.W.transpose()), gradParams: [] }) }));
+    replaceLinear(missing, ["q"], (s) => ({
+      ...handLora(s, new Rng(5)),
+      backward: (x, g) => ({ gradX: g.matmul(s.W.transpose()), gradParams: [] }),
+    }));
     expect(() => loss(missing).backward()).toThrow(/blocks\.1\.q: backward returned 0 gradParams for 2 parameters/);
   });
 });

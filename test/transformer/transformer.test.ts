@@ -42,10 +42,24 @@ function checkGradients(config: TransformerConfig, kind: Kind, names: string[], 
 }
 
 describe("Transformer gradients (central finite differences)", () => {
-  for (const [norm, activation] of [["pre", "gelu"], ["post", "relu"]] as const) {
+  for (const [norm, activation] of [
+    ["pre", "gelu"],
+    ["post", "relu"],
+  ] as const) {
     const config = { ...base, norm, activation };
     it(`LM loss, ${norm}-LN with ${activation}`, () => {
-      const names = ["tok", "pos", "blocks.0.q.W", "blocks.0.k.b", "blocks.1.v.W", "blocks.1.o.W", "blocks.0.up.W", "blocks.1.down.b", "blocks.0.ln1.g", "blocks.1.ln2.b"];
+      const names = [
+        "tok",
+        "pos",
+        "blocks.0.q.W",
+        "blocks.0.k.b",
+        "blocks.1.v.W",
+        "blocks.1.o.W",
+        "blocks.0.up.W",
+        "blocks.1.down.b",
+        "blocks.0.ln1.g",
+        "blocks.1.ln2.b",
+      ];
       checkGradients(config, "lm", norm === "pre" ? [...names, "lnf.g"] : names);
     });
     it(`classification loss, ${norm}-LN with ${activation}`, () => {
@@ -89,7 +103,10 @@ describe("Transformer forward", () => {
     const logitsMean = mean.classLogits(batch).value;
     const head = (row: Matrix) => row.matmul(w["head.W"]).add(w["head.b"]);
     expect(logitsLast.row(1).maxAbsDiff(head(h.row(5)))).toBeLessThan(1e-12);
-    const average = h.sliceRows(6, 11).sumRows().scale(1 / 5);
+    const average = h
+      .sliceRows(6, 11)
+      .sumRows()
+      .scale(1 / 5);
     expect(logitsMean.row(2).maxAbsDiff(head(average))).toBeLessThan(1e-12);
   });
 
@@ -126,7 +143,10 @@ describe("Transformer adaptation hooks", () => {
     const M = rng.normalMatrix(8, 8, 0.3);
     const model = hooked({
       parameters: () => [],
-      block: (l) => (l === 1 ? { linear: (site, x, lin) => (site === "q" ? ag.add(ag.add(ag.matmul(x, lin.W), ag.matmul(x, Tensor.constant(M))), lin.b) : undefined) } : undefined),
+      block: (l) =>
+        l === 1
+          ? { linear: (site, x, lin) => (site === "q" ? ag.add(ag.add(ag.matmul(x, lin.W), ag.matmul(x, Tensor.constant(M))), lin.b) : undefined) }
+          : undefined,
     });
     // The hook leaves every other site (undefined) to the base layer.
     expect(logits(model).maxAbsDiff(logits(new Transformer(base, { ...w, "blocks.1.q.W": w["blocks.1.q.W"].add(M) })))).toBeLessThan(1e-12);
@@ -134,7 +154,10 @@ describe("Transformer adaptation hooks", () => {
 
   it("rescale: l ⊙ values equals scaling W_v's columns and b_v", () => {
     const l = rng.uniformMatrix(1, 8, 0.5, 1.5);
-    const model = hooked({ parameters: () => [], block: () => ({ rescale: (site, h) => (site === "v" ? ag.mul(h, Tensor.constant(l)) : undefined) }) });
+    const model = hooked({
+      parameters: () => [],
+      block: () => ({ rescale: (site, h) => (site === "v" ? ag.mul(h, Tensor.constant(l)) : undefined) }),
+    });
     const scaled = { ...w };
     for (const layer of [0, 1]) {
       scaled[`blocks.${layer}.v.W`] = w[`blocks.${layer}.v.W`].mul(l);

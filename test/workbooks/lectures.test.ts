@@ -18,7 +18,11 @@ function load(file: string): Notebook {
   return parseNotebook(readFileSync(join(__dirname, "../../notebooks", file), "utf8"), file);
 }
 
-const code = (nb: Notebook) => nb.cells.filter((c) => c.cell_type === "code").map((c) => sourceText(c.source)).join("\n");
+const code = (nb: Notebook) =>
+  nb.cells
+    .filter((c) => c.cell_type === "code")
+    .map((c) => sourceText(c.source))
+    .join("\n");
 
 /** A seed's table row "<name>\t<n>M…" as the printed number of millions. */
 function printedMillions(seed: string, rowName: string): number[] {
@@ -44,8 +48,14 @@ describe("notebooks/llm_finetuning_lecture.ipynb content (seed 002)", () => {
 
   it("uses the slides' prompt templates and label words", () => {
     // Seed: "<S ₁ > It was [MASK] .\tgreat/terrible" and "$<S_1>$? [MASK] , $<S_2>$\tYes/Maybe/No".
-    const rows = seedText("002").split("\n").filter((l) => /\t(great\/terrible|Yes\/Maybe\/No)$/.test(l));
-    const normalise = (t: string) => t.replace(/[\s$_]/g, "").replace(/₁/g, "1").replace(/₂/g, "2");
+    const rows = seedText("002")
+      .split("\n")
+      .filter((l) => /\t(great\/terrible|Yes\/Maybe\/No)$/.test(l));
+    const normalise = (t: string) =>
+      t
+        .replace(/[\s$_]/g, "")
+        .replace(/₁/g, "1")
+        .replace(/₂/g, "2");
     const templates = rows.map((l) => normalise(l.split("\t")[0]));
     expect(templates).toEqual([normalise("<S1> It was [MASK] ."), normalise("<S1> ? [MASK] , <S2>")]);
     expect(source).toContain(`template: "<S1> It was [MASK] .", labelWords: { positive: "great", negative: "terrible" }`);
@@ -76,10 +86,21 @@ describe("notebooks/peft_lecture.ipynb content (seed 003)", () => {
   });
 
   it("quotes the slide's recommendations and ranks", () => {
-    const bullets = seedText("003").split("\n").filter((l) => /^- (< 20|50|O\(100\)|O\(10K\)|Very large)/.test(l));
+    const bullets = seedText("003")
+      .split("\n")
+      .filter((l) => /^- (< 20|50|O\(100\)|O\(10K\)|Very large)/.test(l));
     expect(bullets).toHaveLength(5);
-    for (const advice of ["LoRA is difficult to train", "LoRA w/ careful settings can be better than full model fine-tuning", "LoRA is recommended", "should compare LoRA vs. full model fine-tuning", "LoRA can get decent quality to match full model fine-tuning when r is large"]) {
-      expect(bullets.some((b) => b.includes(advice)), advice).toBe(true);
+    for (const advice of [
+      "LoRA is difficult to train",
+      "LoRA w/ careful settings can be better than full model fine-tuning",
+      "LoRA is recommended",
+      "should compare LoRA vs. full model fine-tuning",
+      "LoRA can get decent quality to match full model fine-tuning when r is large",
+    ]) {
+      expect(
+        bullets.some((b) => b.includes(advice)),
+        advice,
+      ).toBe(true);
       expect(source).toContain(advice);
     }
     // Rows 2 and 3 say "r=1 or 4", row 5 "e.g., 128 or 512".
@@ -94,7 +115,10 @@ describe("notebooks/peft_lecture.ipynb content (seed 003)", () => {
   });
 
   it("composes LoraHub's modules by mixing A and B separately and checks the cross terms in the kernel", () => {
-    const markdown = load("peft_lecture.ipynb").cells.filter((c) => c.cell_type === "markdown").map((c) => sourceText(c.source)).join("\n");
+    const markdown = load("peft_lecture.ipynb")
+      .cells.filter((c) => c.cell_type === "markdown")
+      .map((c) => sourceText(c.source))
+      .join("\n");
     expect(markdown).toContain("\\hat A = \\sum_i w_i A_i, \\qquad \\hat B = \\sum_i w_i B_i");
     expect(markdown).not.toMatch(/LoraHub[^.]*forms \$\\Delta W = \\sum_i w_i \\Delta W_i/);
     expect(source).toContain("checkMatrixClose(hubDelta(wDemo), squaredDiagonal.add(crossTerms)");
@@ -115,7 +139,11 @@ describe("LLM fine-tuning lecture reference answers", () => {
 
   it("selectDemonstrations gives valid draws, and demonstrationProblems rejects invalid ones", () => {
     const pool = [
-      { text: "a", label: "pos" }, { text: "b", label: "neg" }, { text: "c", label: "pos" }, { text: "d", label: "neu" }, { text: "e", label: "neg" },
+      { text: "a", label: "pos" },
+      { text: "b", label: "neg" },
+      { text: "c", label: "pos" },
+      { text: "d", label: "neu" },
+      { text: "e", label: "neg" },
     ];
     for (let seed = 0; seed < 50; seed++) {
       const perClass = lecture002.selectDemonstrations(pool, "per-class", 1, seed);
@@ -165,16 +193,39 @@ describe("LLM fine-tuning lecture reference answers", () => {
   });
 
   it("loraLinear by hand: x = [1, 2], W = I, A = [1; 1], B = [2, 0], α = r = 1 → [7, 2]; α/r = 1/2 halves only the update", () => {
-    expect(lecture002.loraLinear(Matrix.from([[1, 2]]), Matrix.identity(2), Matrix.from([[1], [1]]), Matrix.from([[2, 0]]), 1).toArray()).toEqual([[7, 2]]);
+    expect(lecture002.loraLinear(Matrix.from([[1, 2]]), Matrix.identity(2), Matrix.from([[1], [1]]), Matrix.from([[2, 0]]), 1).toArray()).toEqual([
+      [7, 2],
+    ]);
     // A = I, B = 2I, r = 2, α = 1: x + ½·2x = 2x.
-    expect(lecture002.loraLinear(Matrix.from([[1, 2]]), Matrix.identity(2), Matrix.identity(2), Matrix.identity(2).scale(2), 1).toArray()).toEqual([[2, 4]]);
+    expect(lecture002.loraLinear(Matrix.from([[1, 2]]), Matrix.identity(2), Matrix.identity(2), Matrix.identity(2).scale(2), 1).toArray()).toEqual([
+      [2, 4],
+    ]);
   });
 });
 
 describe("PEFT lecture reference answers", () => {
   it("mseGradient equals central finite differences of the mean squared error", () => {
-    const [W, X, T] = [Matrix.from([[0.5, -1], [2, 0.3]]), Matrix.from([[1, 2], [-1, 0.5], [0, 3]]), Matrix.from([[1, 0], [0, 1], [2, -2]])];
-    const loss = (w: Matrix) => X.matmul(w).sub(T).map((v) => v * v).sum() / T.size;
+    const [W, X, T] = [
+      Matrix.from([
+        [0.5, -1],
+        [2, 0.3],
+      ]),
+      Matrix.from([
+        [1, 2],
+        [-1, 0.5],
+        [0, 3],
+      ]),
+      Matrix.from([
+        [1, 0],
+        [0, 1],
+        [2, -2],
+      ]),
+    ];
+    const loss = (w: Matrix) =>
+      X.matmul(w)
+        .sub(T)
+        .map((v) => v * v)
+        .sum() / T.size;
     const bump = (a: number, b: number, h: number) => W.map((v, i, j) => (i === a && j === b ? v + h : v));
     const numeric = W.map((_, a, b) => (loss(bump(a, b, 1e-6)) - loss(bump(a, b, -1e-6))) / 2e-6);
     expect(lecture003.mseGradient(W, X, T).maxAbsDiff(numeric)).toBeLessThan(1e-8);
@@ -188,7 +239,15 @@ describe("PEFT lecture reference answers", () => {
   });
 
   it("promptCosineSimilarity: mean tokens [1, 0] and [1, 1] make 45°", () => {
-    expect(lecture003.promptCosineSimilarity(Matrix.from([[2, 0], [0, 0]]), Matrix.from([[1, 1]]))).toBeCloseTo(1 / Math.sqrt(2), 12);
+    expect(
+      lecture003.promptCosineSimilarity(
+        Matrix.from([
+          [2, 0],
+          [0, 0],
+        ]),
+        Matrix.from([[1, 1]]),
+      ),
+    ).toBeCloseTo(1 / Math.sqrt(2), 12);
   });
 
   it("countBiases: BERT-base by hand, and RoBERTa-base rounds to seed 003's BitFit 0.1M", () => {
@@ -200,28 +259,63 @@ describe("PEFT lecture reference answers", () => {
   });
 
   it("softPromptInput: the prompt's rows, then the embedding rows of the tokens; softPromptParams P·d", () => {
-    const E = Matrix.from([[1, 2], [3, 4], [5, 6]]);
-    expect(lecture003.softPromptInput(Matrix.from([[9, 9]]), [2, 0, 2], E).toArray()).toEqual([[9, 9], [5, 6], [1, 2], [5, 6]]);
+    const E = Matrix.from([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    expect(lecture003.softPromptInput(Matrix.from([[9, 9]]), [2, 0, 2], E).toArray()).toEqual([
+      [9, 9],
+      [5, 6],
+      [1, 2],
+      [5, 6],
+    ]);
     expect(() => lecture003.softPromptInput(Matrix.zeros(1, 3), [0], E)).toThrow(RangeError);
     expect(lecture003.softPromptParams(modelPreset("bert-base-uncased"), 20)).toBe(20 * 768);
   });
 
   it("bitFitStep moves only the tensors named ….bias, LayerNorm shifts included", () => {
-    const params = { "q.weight": Matrix.from([[1, 2]]), "q.bias": Matrix.from([[1, 1]]), "LayerNorm.weight": Matrix.from([[1]]), "LayerNorm.bias": Matrix.from([[3]]) };
-    const grads = { "q.weight": Matrix.from([[5, 5]]), "q.bias": Matrix.from([[2, 4]]), "LayerNorm.weight": Matrix.from([[5]]), "LayerNorm.bias": Matrix.from([[2]]) };
+    const params = {
+      "q.weight": Matrix.from([[1, 2]]),
+      "q.bias": Matrix.from([[1, 1]]),
+      "LayerNorm.weight": Matrix.from([[1]]),
+      "LayerNorm.bias": Matrix.from([[3]]),
+    };
+    const grads = {
+      "q.weight": Matrix.from([[5, 5]]),
+      "q.bias": Matrix.from([[2, 4]]),
+      "LayerNorm.weight": Matrix.from([[5]]),
+      "LayerNorm.bias": Matrix.from([[2]]),
+    };
     const next = lecture003.bitFitStep(params, grads, 0.5);
-    expect(Object.fromEntries(Object.entries(next).map(([k, v]) => [k, v.toArray()]))).toEqual({ "q.weight": [[1, 2]], "q.bias": [[0, -1]], "LayerNorm.weight": [[1]], "LayerNorm.bias": [[2]] });
+    expect(Object.fromEntries(Object.entries(next).map(([k, v]) => [k, v.toArray()]))).toEqual({
+      "q.weight": [[1, 2]],
+      "q.bias": [[0, -1]],
+      "LayerNorm.weight": [[1]],
+      "LayerNorm.bias": [[2]],
+    });
   });
 
   it("bottleneckAdapter by hand, and adapterParams: BERT-base m = 64 is 12·2·(2·768·64 + 64 + 768)", () => {
     // h W_down + b_down = [1, −1] → relu [1, 0] → W_up → [2, 3]; + b_up [0.5, 0] + h [1, −1] = [3.5, 2].
-    const out = lecture003.bottleneckAdapter(Matrix.from([[1, -1]]), Matrix.identity(2), Matrix.zeros(1, 2), Matrix.from([[2, 3], [4, 5]]), Matrix.from([[0.5, 0]]));
+    const out = lecture003.bottleneckAdapter(
+      Matrix.from([[1, -1]]),
+      Matrix.identity(2),
+      Matrix.zeros(1, 2),
+      Matrix.from([
+        [2, 3],
+        [4, 5],
+      ]),
+      Matrix.from([[0.5, 0]]),
+    );
     expect(out.toArray()).toEqual([[3.5, 2]]);
     const bert = modelPreset("bert-base-uncased");
     expect(lecture003.adapterParams(bert, 64, "houlsby")).toBe(2379264);
     expect(lecture003.adapterParams(bert, 64, "pfeiffer")).toBe(2379264 / 2);
     // The library's count of Houlsby adapters with biases (an independent implementation).
-    expect(lecture003.adapterParams(bert, 8, "houlsby")).toBe(countPeft(bert, "adapter", { bottleneck: 8, placement: "houlsby", bias: true }).count.trainable);
+    expect(lecture003.adapterParams(bert, 8, "houlsby")).toBe(
+      countPeft(bert, "adapter", { bottleneck: 8, placement: "houlsby", bias: true }).count.trainable,
+    );
   });
 
   it("prefixAttention by hand (one token, one prefix row), causal over the tokens; prefixParams P·2·L·h·d_k", () => {
@@ -231,7 +325,10 @@ describe("PEFT lecture reference answers", () => {
     const z = lecture003.prefixAttention(Matrix.from([[1, 0]]), I2, I2, I2, Matrix.from([[0, 0]]), Matrix.from([[4, 2]]));
     expect(z.toArray()[0]).toEqual([4 * p + (1 - p), 2 * p].map((v) => expect.closeTo(v, 12)));
     // Token 0 sees the prefix and itself only: appending a token leaves its row unchanged.
-    const X = Matrix.from([[1, 0], [0, 3]]);
+    const X = Matrix.from([
+      [1, 0],
+      [0, 3],
+    ]);
     const both = lecture003.prefixAttention(X, I2, I2, I2, Matrix.from([[1, 1]]), Matrix.from([[2, 0]]));
     const first = lecture003.prefixAttention(X.sliceRows(0, 1), I2, I2, I2, Matrix.from([[1, 1]]), Matrix.from([[2, 0]]));
     expect(both.row(0).maxAbsDiff(first)).toBeLessThan(1e-15);
@@ -268,7 +365,8 @@ describe("PEFT lecture reference answers", () => {
 
   it("the workbook's readings of the printed LoRA sizes: DeBERTa XXL r = 16 and GPT-3 r = 1 and 8 on W_q, W_v", () => {
     // Sizes: DeBERTa-v2-XXLarge 48 blocks, d = 1536 (its config.json); GPT-3 175B 96 blocks, d = 12288 (Brown et al. 2020, Table 2.1).
-    const millions = (model: ReturnType<typeof customModel>, r: number) => Number((countPeft(model, "lora", { r, targets: ["q", "v"] }).count.trainable / 1e6).toFixed(1));
+    const millions = (model: ReturnType<typeof customModel>, r: number) =>
+      Number((countPeft(model, "lora", { r, targets: ["q", "v"] }).count.trainable / 1e6).toFixed(1));
     const deberta = customModel({ dModel: 1536, nLayers: 48, nHeads: 24 });
     const gpt3 = customModel({ dModel: 12288, nLayers: 96, nHeads: 96 });
     expect(printedMillions("003", "DeB _{XXL} (LoRA)")).toEqual([millions(deberta, 16)]);

@@ -60,16 +60,31 @@ describe("solutions/llm_finetuning_lecture: the new graded items by hand", () =>
 
   it("mlpPromptEncoder: relu between layers, none after the last", () => {
     // [1, −1] → identity → relu [1, 0] → ·[1; 1] + 0.5 = 1.5; one layer keeps negative entries.
-    const two = [{ W: I2, b: Matrix.zeros(1, 2) }, { W: Matrix.from([[1], [1]]), b: Matrix.from([[0.5]]) }];
+    const two = [
+      { W: I2, b: Matrix.zeros(1, 2) },
+      { W: Matrix.from([[1], [1]]), b: Matrix.from([[0.5]]) },
+    ];
     expect(lecture.mlpPromptEncoder(Matrix.from([[1, -1]]), two).toArray()).toEqual([[1.5]]);
     expect(lecture.mlpPromptEncoder(Matrix.from([[1, -1]]), [{ W: I2, b: Matrix.from([[0, -1]]) }]).toArray()).toEqual([[1, -2]]);
     expect(() => lecture.mlpPromptEncoder(I2, [])).toThrow(/no layer/);
   });
 
   it("pTuningInput: table rows for tokens, virtual tokens in order, a count mismatch throws", () => {
-    const emb = Matrix.from([[1, 1], [2, 2], [3, 3]]);
-    const virtual = Matrix.from([[9, 0], [0, 9]]);
-    expect(lecture.pTuningInput([2, "[P]", 0, "[P]"], virtual, emb).toArray()).toEqual([[3, 3], [9, 0], [1, 1], [0, 9]]);
+    const emb = Matrix.from([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
+    const virtual = Matrix.from([
+      [9, 0],
+      [0, 9],
+    ]);
+    expect(lecture.pTuningInput([2, "[P]", 0, "[P]"], virtual, emb).toArray()).toEqual([
+      [3, 3],
+      [9, 0],
+      [1, 1],
+      [0, 9],
+    ]);
     expect(() => lecture.pTuningInput(["[P]", 1], virtual, emb)).toThrow(/1 \[P\] but there are 2 virtual tokens/);
   });
 

@@ -12,7 +12,16 @@ const m = (name: string) => Matrix.from(seed.matrices[name]);
 
 describe("Multilingual exercise 1 reference: §4.1 projection", () => {
   it("computes the four losses (hand example: R = [[0, 2], [3, 4]])", () => {
-    const losses = ref.computeLosses(Matrix.from([[1, 2], [3, 4]]), Matrix.from([[1, 0], [0, 0]]));
+    const losses = ref.computeLosses(
+      Matrix.from([
+        [1, 2],
+        [3, 4],
+      ]),
+      Matrix.from([
+        [1, 0],
+        [0, 0],
+      ]),
+    );
     expect(losses.sumSquaredErrors).toBeCloseTo(0 + 4 + 9 + 16, 12);
     expect(losses.meanSquaredError).toBeCloseTo(29 / 4, 12);
     expect(losses.frobeniusNorm).toBeCloseTo(Math.sqrt(29), 12);
@@ -48,13 +57,24 @@ describe("Multilingual exercise 1 reference: §4.2 layer", () => {
     // The seed printed answers computed from unrounded inputs; test/nn/seed001.test.ts bounds the effect of the
     // 4-decimal rounding entry by entry (≤ 0.006); the largest difference here is below 1e-3.
     const W = { Wq: m("Wq"), Wk: m("Wk"), Wv: m("Wv"), W1: m("W1"), W2: m("W2") };
-    for (const [kind, causal] of [["encoder", false], ["decoder", true]] as const) {
+    for (const [kind, causal] of [
+      ["encoder", false],
+      ["decoder", true],
+    ] as const) {
       const steps = ref.layerOutput(m("X"), W, causal);
       expect(steps.Z.maxAbsDiff(m(`${kind}Z`))).toBeLessThan(1e-3);
       expect(steps.output.maxAbsDiff(m(`${kind}Output`))).toBeLessThan(1e-3);
       // The steps fit together: H = X + Z, output = H + ReLU(H W1) W2.
       expect(steps.H.maxAbsDiff(m("X").add(steps.Z))).toBe(0);
-      expect(steps.output.maxAbsDiff(steps.H.add(steps.H.matmul(W.W1).map((v) => Math.max(v, 0)).matmul(W.W2)))).toBeLessThan(1e-12);
+      expect(
+        steps.output.maxAbsDiff(
+          steps.H.add(
+            steps.H.matmul(W.W1)
+              .map((v) => Math.max(v, 0))
+              .matmul(W.W2),
+          ),
+        ),
+      ).toBeLessThan(1e-12);
     }
   });
 
@@ -62,11 +82,20 @@ describe("Multilingual exercise 1 reference: §4.2 layer", () => {
     const nb = parseNotebook(readFileSync(join(__dirname, "../../notebooks/multilingual_ex1.ipynb"), "utf8"), "multilingual_ex1.ipynb");
     const text = (id: string) => sourceText(nb.cells.find((c) => c.id === id)!.source);
     const W = { Wq: m("Wq"), Wk: m("Wk"), Wv: m("Wv"), W1: m("W1"), W2: m("W2") };
-    const gap = (kind: "encoder" | "decoder", quantity: "Z" | "output") => ref.layerOutput(m("X"), W, kind === "decoder")[quantity].maxAbsDiff(m(`${kind}${quantity === "Z" ? "Z" : "Output"}`));
+    const gap = (kind: "encoder" | "decoder", quantity: "Z" | "output") =>
+      ref.layerOutput(m("X"), W, kind === "decoder")[quantity].maxAbsDiff(m(`${kind}${quantity === "Z" ? "Z" : "Output"}`));
     // As the notebook prints them: two significant digits, "a \cdot 10^{-e}".
-    const stated = (x: number) => { const [mantissa, exp] = x.toExponential(1).split("e"); return `${mantissa} \\cdot 10^{${exp.replace("+", "")}}`; };
+    const stated = (x: number) => {
+      const [mantissa, exp] = x.toExponential(1).split("e");
+      return `${mantissa} \\cdot 10^{${exp.replace("+", "")}}`;
+    };
     const compare = text("s4-compare-md");
-    for (const [kind, quantity] of [["encoder", "Z"], ["decoder", "Z"], ["encoder", "output"], ["decoder", "output"]] as const) {
+    for (const [kind, quantity] of [
+      ["encoder", "Z"],
+      ["decoder", "Z"],
+      ["encoder", "output"],
+      ["decoder", "output"],
+    ] as const) {
       expect(compare, `${kind} ${quantity}`).toContain(stated(gap(kind, quantity)));
     }
     // The worst entry: world (row 2), column 2 of the encoder output, 14.9017 against 14.9026.

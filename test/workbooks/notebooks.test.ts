@@ -27,7 +27,10 @@ import { seed001, sheet4SubmissionTemplate } from "./seeds";
 const WORKBOOKS = [
   { file: "sheet4_peft.ipynb", solutions: sheet4 as Record<string, unknown> & { GRADED_FUNCTIONS: Record<string, readonly string[]> } },
   { file: "multilingual_ex1.ipynb", solutions: multilingual as Record<string, unknown> & { GRADED_FUNCTIONS: Record<string, readonly string[]> } },
-  { file: "llm_finetuning_lecture.ipynb", solutions: llmFinetuning as Record<string, unknown> & { GRADED_FUNCTIONS: Record<string, readonly string[]> } },
+  {
+    file: "llm_finetuning_lecture.ipynb",
+    solutions: llmFinetuning as Record<string, unknown> & { GRADED_FUNCTIONS: Record<string, readonly string[]> },
+  },
   { file: "peft_lecture.ipynb", solutions: peftLecture as Record<string, unknown> & { GRADED_FUNCTIONS: Record<string, readonly string[]> } },
   { file: "stage9_exercises.ipynb", solutions: stage9 as Record<string, unknown> & { GRADED_FUNCTIONS: Record<string, readonly string[]> } },
 ];
@@ -95,7 +98,12 @@ for (const { file, solutions } of WORKBOOKS) {
         for (const span of spans) {
           expect(span.indent.length, `${cell.id}: ${lines[span.beginLine]}`).toBeGreaterThan(0);
           // The region is the whole body of a function declared just above it.
-          expect(lines.slice(0, span.beginLine).reverse().find((l) => l.trim() !== "" && !l.trim().startsWith("//"))).toMatch(/^function \w+\(.*\{$/);
+          expect(
+            lines
+              .slice(0, span.beginLine)
+              .reverse()
+              .find((l) => l.trim() !== "" && !l.trim().startsWith("//")),
+          ).toMatch(/^function \w+\(.*\{$/);
         }
       }
     });
@@ -123,16 +131,20 @@ for (const { file, solutions } of WORKBOOKS) {
 
     it("imports only peft-lab and Node built-ins, and never the reference solutions", () => {
       for (const cell of nb.cells.filter((c) => c.cell_type === "code")) {
-        for (const [, from] of text(cell).matchAll(/from "([^"]+)"/g)) expect(["peft-lab", "peft-lab/instructor", "fs"], `${cell.id} imports ${from}`).toContain(from);
+        for (const [, from] of text(cell).matchAll(/from "([^"]+)"/g))
+          expect(["peft-lab", "peft-lab/instructor", "fs"], `${cell.id} imports ${from}`).toContain(from);
         expect(text(cell), cell.id).not.toMatch(/solutions\/|require\(/);
       }
     });
 
-    it.skipIf(PENDING_SPLIT.has(file))("needs no reference implementation in its student version (no peft-lab/instructor outside solutions and hidden tests)", () => {
-      const student = release(nb, { name: file });
-      const needing = student.cells.filter((c) => c.cell_type === "code" && text(c).includes('"peft-lab/instructor"')).map((c) => c.id);
-      expect(needing).toEqual([]);
-    });
+    it.skipIf(PENDING_SPLIT.has(file))(
+      "needs no reference implementation in its student version (no peft-lab/instructor outside solutions and hidden tests)",
+      () => {
+        const student = release(nb, { name: file });
+        const needing = student.cells.filter((c) => c.cell_type === "code" && text(c).includes('"peft-lab/instructor"')).map((c) => c.id);
+        expect(needing).toEqual([]);
+      },
+    );
 
     it("releases to a student version with stubs and without any solution or hidden-test line", () => {
       const student = release(nb, { name: file });
@@ -174,7 +186,10 @@ for (const { file, solutions } of WORKBOOKS) {
 
 describe("notebooks/sheet4_peft.ipynb content", () => {
   const nb = load("sheet4_peft.ipynb");
-  const markdown = nb.cells.filter((c) => c.cell_type === "markdown").map(text).join("\n");
+  const markdown = nb.cells
+    .filter((c) => c.cell_type === "markdown")
+    .map(text)
+    .join("\n");
 
   it("quotes both submission formats exactly as the seed prints them", () => {
     for (const file of ["peft_config.txt", "peft.txt"] as const) {
@@ -194,8 +209,14 @@ describe("notebooks/sheet4_peft.ipynb content", () => {
   });
 
   it("writes both files from the library's templates", () => {
-    const code = nb.cells.filter((c) => c.cell_type === "code").map(text).join("\n");
-    for (const [file, template] of [["peft_config.txt", "SHEET4_PEFT_CONFIG_TEMPLATE"], ["peft.txt", "SHEET4_PEFT_TEMPLATE"]]) {
+    const code = nb.cells
+      .filter((c) => c.cell_type === "code")
+      .map(text)
+      .join("\n");
+    for (const [file, template] of [
+      ["peft_config.txt", "SHEET4_PEFT_CONFIG_TEMPLATE"],
+      ["peft.txt", "SHEET4_PEFT_TEMPLATE"],
+    ]) {
       expect(code).toContain(`fs.writeFileSync("${file}"`);
       expect(code).toContain(`checkFollowsTemplate(fs.readFileSync("${file}", "utf8"), ${template}`);
     }
@@ -204,7 +225,10 @@ describe("notebooks/sheet4_peft.ipynb content", () => {
 
 describe("notebooks/multilingual_ex1.ipynb content", () => {
   const nb = load("multilingual_ex1.ipynb");
-  const code = nb.cells.filter((c) => c.cell_type === "code").map(text).join("\n");
+  const code = nb.cells
+    .filter((c) => c.cell_type === "code")
+    .map(text)
+    .join("\n");
 
   it("holds the seed's matrices, loss and layer input digit for digit", () => {
     // `NAME = Matrix.from([...])` or `NAME: Matrix.from([...])`, in the order the notebook defines them.

@@ -21,7 +21,10 @@ export function sheet4SubmissionTemplate(file: "peft_config.txt" | "peft.txt"): 
   const open = lines.indexOf("```", named);
   const close = lines.findIndex((l, i) => i > open && l.startsWith("```"));
   if (open < 0 || close < 0) throw new Error(`seed 000: no fenced block after the mention of ${file}`);
-  return lines.slice(open + 1, close).map((l) => `${l}\n`).join("");
+  return lines
+    .slice(open + 1, close)
+    .map((l) => `${l}\n`)
+    .join("");
 }
 
 /** Every `\begin{bmatrix} … \end{bmatrix}` of a seed, in order, as arrays of rows. */

@@ -23,7 +23,11 @@ describeJupyter("notebooks/sheet4_peft.ipynb writes the sheet's two text files",
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const server = useJupyterServer(dir);
   beforeAll(async () => {
-    const run = await runNotebook(readNotebook(join(dir, "sheet4_peft.ipynb")), { connection: server(), path: "sheet4_peft.ipynb", cellTimeoutMs: 120_000 });
+    const run = await runNotebook(readNotebook(join(dir, "sheet4_peft.ipynb")), {
+      connection: server(),
+      path: "sheet4_peft.ipynb",
+      cellTimeoutMs: 120_000,
+    });
     failures = run.cells.filter((c) => c.status !== "ok").map((c) => `${c.cellId}: ${c.status}: ${c.message}`);
   }, 300_000);
 

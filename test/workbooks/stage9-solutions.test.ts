@@ -17,8 +17,14 @@ const I2 = Matrix.identity(2);
 describe("notebooks/stage9_exercises.ipynb content (seed 004)", () => {
   const file = "stage9_exercises.ipynb";
   const nb = parseNotebook(readFileSync(join(__dirname, "../../notebooks", file), "utf8"), file);
-  const markdown = nb.cells.filter((c) => c.cell_type === "markdown").map((c) => sourceText(c.source)).join("\n");
-  const code = nb.cells.filter((c) => c.cell_type === "code").map((c) => sourceText(c.source)).join("\n");
+  const markdown = nb.cells
+    .filter((c) => c.cell_type === "markdown")
+    .map((c) => sourceText(c.source))
+    .join("\n");
+  const code = nb.cells
+    .filter((c) => c.cell_type === "code")
+    .map((c) => sourceText(c.source))
+    .join("\n");
 
   it("has a section for every exercise of the seed", () => {
     const exercises = [...seedText("004").matchAll(/^Exercise (9\.\d+): (.+?)¶$/gm)].map((m) => `Exercise ${m[1]}`);
@@ -29,15 +35,43 @@ describe("notebooks/stage9_exercises.ipynb content (seed 004)", () => {
 
   it("imports only the student surface in the cells a student sees, and no PEFT method of the library anywhere", () => {
     const student = release(nb, { name: file });
-    const seen = student.cells.filter((c) => c.cell_type === "code").map((c) => sourceText(c.source)).join("\n");
-    const imported = [...seen.matchAll(/import \{([^}]*)\} from "peft-lab"/g)].flatMap((m) => m[1].split(",").map((n) => n.trim().replace(/^type /, ""))).filter(Boolean);
-    const reference = ["loraBackward", "combineLora", "loraDelta", "quantizeZeroPoint4bit", "QLoraLayer", "LoraMultiHeadAttention", "countPeft", "estimateTrainingMemory", "LoraLinear", "LoraModel", "runSweep", "methodById"];
+    const seen = student.cells
+      .filter((c) => c.cell_type === "code")
+      .map((c) => sourceText(c.source))
+      .join("\n");
+    const imported = [...seen.matchAll(/import \{([^}]*)\} from "peft-lab"/g)]
+      .flatMap((m) => m[1].split(",").map((n) => n.trim().replace(/^type /, "")))
+      .filter(Boolean);
+    const reference = [
+      "loraBackward",
+      "combineLora",
+      "loraDelta",
+      "quantizeZeroPoint4bit",
+      "QLoraLayer",
+      "LoraMultiHeadAttention",
+      "countPeft",
+      "estimateTrainingMemory",
+      "LoraLinear",
+      "LoraModel",
+      "runSweep",
+      "methodById",
+    ];
     expect(imported.filter((n) => reference.includes(n))).toEqual([]);
     expect(code).not.toMatch(new RegExp(`\\b(${reference.join("|")})\\b`));
   });
 
   it("plugs the student's own modules into the course transformer and trains them on the first-impression task", () => {
-    for (const use of ["replaceLinear(model, config.sites", "loraModule(slot", "qloraModule", "firstImpression(", "zeroShotAccuracy(", "train({", "new AdamW(", "plot(MP.figure)"]) expect(code, use).toContain(use);
+    for (const use of [
+      "replaceLinear(model, config.sites",
+      "loraModule(slot",
+      "qloraModule",
+      "firstImpression(",
+      "zeroShotAccuracy(",
+      "train({",
+      "new AdamW(",
+      "plot(MP.figure)",
+    ])
+      expect(code, use).toContain(use);
     // The printed figures the seed asks for are computed by the student's functions, never typed in.
     expect(code).not.toMatch(/65536|65,536|56e9/);
   });
@@ -64,7 +98,10 @@ describe("solutions/stage9", () => {
   it("9.5: a 2 × 3 LoRA layer by hand, and the merged weight gives the same output", () => {
     // x W = [1, 2]·[[1,0,1],[0,1,1]] = [1, 2, 3]; x A = 1; s·(x A) B = 2·[1, 2, 3]; sum [3, 6, 9].
     const x = Matrix.from([[1, 2]]);
-    const W = Matrix.from([[1, 0, 1], [0, 1, 1]]);
+    const W = Matrix.from([
+      [1, 0, 1],
+      [0, 1, 1],
+    ]);
     const A = Matrix.from([[1], [0]]);
     const B = Matrix.from([[1, 2, 3]]);
     const [y, y2] = s9.loraForward([x, x.scale(-1)], W, A, B, 2);
@@ -72,7 +109,10 @@ describe("solutions/stage9", () => {
     expect(y2.toArray()).toEqual([[-3, -6, -9]]);
     // W' = W + 2·A B: the first row gains 2·[1, 2, 3].
     const merged = s9.loraMerge(W, A, B, 2);
-    expect(merged.toArray()).toEqual([[3, 4, 7], [0, 1, 1]]);
+    expect(merged.toArray()).toEqual([
+      [3, 4, 7],
+      [0, 1, 1],
+    ]);
     expect(x.matmul(merged).toArray()).toEqual([[3, 6, 9]]);
   });
 
@@ -95,13 +135,40 @@ describe("solutions/stage9", () => {
 
   it("9.7: x + relu(x W_down) W_up by hand", () => {
     // x W_down = [1, −1] → relu [1, 0] → ·W_up = [2, 3]; plus x: [3, 2].
-    expect(s9.adapterForward(Matrix.from([[1, -1]]), I2, Matrix.from([[2, 3], [4, 5]])).toArray()).toEqual([[3, 2]]);
+    expect(
+      s9
+        .adapterForward(
+          Matrix.from([[1, -1]]),
+          I2,
+          Matrix.from([
+            [2, 3],
+            [4, 5],
+          ]),
+        )
+        .toArray(),
+    ).toEqual([[3, 2]]);
   });
 
   it("9.8: the prompt rows come first in every sequence", () => {
     const prompt = Matrix.from([[9, 9]]);
-    const out = s9.prependPrompt(prompt, [Matrix.from([[1, 2]]), Matrix.from([[3, 4], [5, 6]])]);
-    expect(out.map((m) => m.toArray())).toEqual([[[9, 9], [1, 2]], [[9, 9], [3, 4], [5, 6]]]);
+    const out = s9.prependPrompt(prompt, [
+      Matrix.from([[1, 2]]),
+      Matrix.from([
+        [3, 4],
+        [5, 6],
+      ]),
+    ]);
+    expect(out.map((m) => m.toArray())).toEqual([
+      [
+        [9, 9],
+        [1, 2],
+      ],
+      [
+        [9, 9],
+        [3, 4],
+        [5, 6],
+      ],
+    ]);
   });
 
   it("9.9: one token attends only to itself, so the output is x W_v' W_o; counts are 2·d·r per target", () => {
@@ -109,7 +176,10 @@ describe("solutions/stage9", () => {
     // V = x + 1·(x A) B = [1, 2] + 1·[0, 1] = [1, 3]; W_o = I.
     const adapters = { v: { A: Matrix.from([[1], [0]]), B: Matrix.from([[0, 1]]) } };
     expect(s9.loraAttentionForward(Matrix.from([[1, 2]]), base, adapters, 1, 1).toArray()).toEqual([[1, 3]]);
-    expect(s9.mergeLoraAttention(base, adapters, 1).v.toArray()).toEqual([[1, 1], [0, 1]]);
+    expect(s9.mergeLoraAttention(base, adapters, 1).v.toArray()).toEqual([
+      [1, 1],
+      [0, 1],
+    ]);
     expect(s9.mergeLoraAttention(base, adapters, 1).q.toArray()).toEqual(I2.toArray());
     expect(s9.loraAttentionParams(4, 2, ["q", "v"])).toBe(32);
     expect(s9.loraAttentionParams(4096, 8, ["q", "k", "v", "o"])).toBe(4 * 65536);
@@ -127,10 +197,19 @@ describe("solutions/stage9", () => {
       { A: Matrix.from([[1], [0]]), B: Matrix.from([[1, 0]]), scaling: 1 },
       { A: Matrix.from([[0], [1]]), B: Matrix.from([[0, 1]]), scaling: 1 },
     ];
-    expect(s9.combinedDelta(parts, [1, 1], "exact").toArray()).toEqual([[1, 0], [0, 1]]);
+    expect(s9.combinedDelta(parts, [1, 1], "exact").toArray()).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
     // A = [1, 1]ᵀ, B = [1, 1]: A B has the cross terms A_1 B_2 and A_2 B_1 off the diagonal.
-    expect(s9.combinedDelta(parts, [1, 1], "linear").toArray()).toEqual([[1, 1], [1, 1]]);
-    expect(s9.combinedDelta(parts, [0.5, 2], "exact").toArray()).toEqual([[0.5, 0], [0, 2]]);
+    expect(s9.combinedDelta(parts, [1, 1], "linear").toArray()).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
+    expect(s9.combinedDelta(parts, [0.5, 2], "exact").toArray()).toEqual([
+      [0.5, 0],
+      [0, 2],
+    ]);
   });
 
   it("9.2b: 65,536 of 16,777,216 entries is 0.390625 %", () => {
@@ -149,16 +228,32 @@ describe("solutions/stage9", () => {
 
   it("9.10: the analyzer's memory by hand (mixed precision: 16 bytes per trained, 2 per frozen parameter)", () => {
     const e = s9.peftEfficiency(1000, 5, 3, "prompt", 2);
-    expect(e).toEqual({ trainableParams: 10, totalParams: 1010, efficiencyRatio: 10 / 1010, memoryEstimate: { fullFineTuning: 16000, method: 2160, saved: 13840 } });
+    expect(e).toEqual({
+      trainableParams: 10,
+      totalParams: 1010,
+      efficiencyRatio: 10 / 1010,
+      memoryEstimate: { fullFineTuning: 16000, method: 2160, saved: 13840 },
+    });
   });
 
   it("9.11: add, switch, merge and the effective weights", () => {
     const I = Matrix.identity(2);
     const e11 = { A: Matrix.from([[1], [0]]), B: Matrix.from([[1, 0]]), scaling: 2 };
-    const [added, active, merged, dup] = s9.managerScenario({ q: I }, { a: { q: e11 } }, [["add", "a"], ["switch", "a"], ["merge", "a"], ["switch", "a"]]);
+    const [added, active, merged, dup] = s9.managerScenario({ q: I }, { a: { q: e11 } }, [
+      ["add", "a"],
+      ["switch", "a"],
+      ["merge", "a"],
+      ["switch", "a"],
+    ]);
     expect((added as Record<string, Matrix>).q.toArray()).toEqual(I.toArray());
-    expect((active as Record<string, Matrix>).q.toArray()).toEqual([[3, 0], [0, 1]]);
-    expect((merged as Record<string, Matrix>).q.toArray()).toEqual([[3, 0], [0, 1]]);
+    expect((active as Record<string, Matrix>).q.toArray()).toEqual([
+      [3, 0],
+      [0, 1],
+    ]);
+    expect((merged as Record<string, Matrix>).q.toArray()).toEqual([
+      [3, 0],
+      [0, 1],
+    ]);
     expect(dup).toBe("error");
   });
 
@@ -175,7 +270,10 @@ describe("solutions/stage9", () => {
     expect(q).toEqual({ codes: [0, 4, 5, 6, 15], scale: 0.5, zeroPoint: 4 });
     expect(s9.dequantize4bit(q.codes, q.scale, q.zeroPoint)).toEqual([-2, 0, 0.5, 1, 5.5]);
     // W's entries are on the grid, so the 4-bit base is exact: x W + s·x A B = [1, 1]·W + 2·1·[1, 0].
-    const W = Matrix.from([[-2, 0], [1, 5.5]]);
+    const W = Matrix.from([
+      [-2, 0],
+      [1, 5.5],
+    ]);
     expect(s9.qloraForward(Matrix.from([[1, 1]]), W, Matrix.from([[1], [0]]), Matrix.from([[1, 0]]), 2).toArray()).toEqual([[1, 5.5]]);
   });
 });

@@ -6,7 +6,5 @@ import type { FullConfig } from "./config";
 
 export function countFull(model: ModelConfig, _config: FullConfig = {}): PeftCount {
   const { groups } = countModelParams(model);
-  return tally(
-    COMPONENT_GROUPS.filter((g) => groups[g] > 0).map((g) => ({ what: g, formula: String(groups[g]), count: groups[g], added: false })),
-  );
+  return tally(COMPONENT_GROUPS.filter((g) => groups[g] > 0).map((g) => ({ what: g, formula: String(groups[g]), count: groups[g], added: false })));
 }

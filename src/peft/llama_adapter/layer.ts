@@ -86,11 +86,13 @@ export class LlamaAdapter implements PeftModel<LlamaAdapterConfig> {
 
   constructor(dims: Pick<ModelConfig, "dModel" | "nLayers">, config: LlamaAdapterConfig, rng: Rng, init: Partial<LlamaAdapterInit> = {}) {
     this.config = validateLlamaAdapterConfig(config);
-    if (config.layers > dims.nLayers) throw new RangeError(`LlamaAdapterConfig.layers: ${config.layers} adapted layers but the model has ${dims.nLayers}`);
+    if (config.layers > dims.nLayers)
+      throw new RangeError(`LlamaAdapterConfig.layers: ${config.layers} adapted layers but the model has ${dims.nLayers}`);
     this.firstLayer = dims.nLayers - config.layers;
     const std = init.std ?? 1;
-    this.layers = Array.from({ length: config.layers }, (_, k) =>
-      new LlamaAdapterLayer(rng.normalMatrix(config.length, dims.dModel, std), 0, `llama_adapter.${this.firstLayer + k}`),
+    this.layers = Array.from(
+      { length: config.layers },
+      (_, k) => new LlamaAdapterLayer(rng.normalMatrix(config.length, dims.dModel, std), 0, `llama_adapter.${this.firstLayer + k}`),
     );
   }
 

@@ -1,8 +1,6 @@
 /** LoRA: W + (α/r)·A B on chosen block matrices, A: d_in × r, B: r × d_out (row-vector convention). */
 import type { ModelConfig } from "../../architectures/config";
-import {
-  rejectUnknownKeys, requireOneOf, requirePositiveInt, requirePositiveNumber, requireSubset, withDefaults,
-} from "../../architectures/fields";
+import { rejectUnknownKeys, requireOneOf, requirePositiveInt, requirePositiveNumber, requireSubset, withDefaults } from "../../architectures/fields";
 import { BLOCK_LINEARS, type BlockLinear } from "../../architectures/params";
 
 /** q, k, v, o; "qkv" is the fused Q|K|V matrix (GPT-2 `c_attn`, BLOOM `query_key_value`); gate, up, down the FFN. */

@@ -30,9 +30,19 @@ export const loraMethod = definePeftMethod<"lora", LoraConfig, { init?: LoraInit
       },
       { flags: "--fused", description: "LoRA: one A, B per whole matrix (default)", conflicts: "perHead" },
       { flags: "--per-head", description: "LoRA: one A, B per head slice of the attention matrices" },
-      { flags: "--bias <mode>", description: "LoRA bias (PEFT semantics; lora_b = PEFT's lora_bias)", value: { kind: "choice", allowed: LORA_BIASES } },
+      {
+        flags: "--bias <mode>",
+        description: "LoRA bias (PEFT semantics; lora_b = PEFT's lora_bias)",
+        value: { kind: "choice", allowed: LORA_BIASES },
+      },
     ],
-    input: (o) => ({ r: o.r, alpha: o.alpha, targets: o.targets, bias: o.bias, granularity: o.perHead ? "per-head" : o.fused ? "matrix" : undefined }),
+    input: (o) => ({
+      r: o.r,
+      alpha: o.alpha,
+      targets: o.targets,
+      bias: o.bias,
+      granularity: o.perHead ? "per-head" : o.fused ? "matrix" : undefined,
+    }),
   },
   create: (model, config, rng, options) => new LoraModel(model, config, rng, options),
 });

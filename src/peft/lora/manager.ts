@@ -31,7 +31,9 @@ function checkWeights(parts: readonly LoraWeights[], weights: readonly number[],
   const [first] = parts;
   for (const p of parts) {
     if (p.A.rows !== first.A.rows || p.B.cols !== first.B.cols) {
-      throw new ShapeError(`${where}: adapters of ${formatShape([first.A.rows, first.B.cols])} and ${formatShape([p.A.rows, p.B.cols])} weights cannot combine`);
+      throw new ShapeError(
+        `${where}: adapters of ${formatShape([first.A.rows, first.B.cols])} and ${formatShape([p.A.rows, p.B.cols])} weights cannot combine`,
+      );
     }
   }
 }
@@ -62,7 +64,8 @@ export function combineLora(parts: readonly LoraWeights[], weights: readonly num
         if (ws < 0) throw new RangeError(`combineLora(linear): weight × scaling of adapter ${i} is ${ws}; √ of a negative (use "exact" or "svd")`);
         return Math.sqrt(ws);
       });
-      const sum = (pick: (p: LoraWeights) => Matrix) => parts.reduce((acc, p, i) => acc.add(pick(p).scale(c[i])), Matrix.zeros(pick(parts[0]).rows, pick(parts[0]).cols));
+      const sum = (pick: (p: LoraWeights) => Matrix) =>
+        parts.reduce((acc, p, i) => acc.add(pick(p).scale(c[i])), Matrix.zeros(pick(parts[0]).rows, pick(parts[0]).cols));
       return { A: sum((p) => p.A), B: sum((p) => p.B), scaling: 1 };
     }
     case "svd": {
@@ -78,7 +81,9 @@ export function combineLora(parts: readonly LoraWeights[], weights: readonly num
 
 /** ‖ΔW_exact − ΔW_linear‖_F for one module: the size of the linear combination's cross terms. */
 export function linearCombinationGap(parts: readonly LoraWeights[], weights: readonly number[]): number {
-  return weightedDelta(parts, weights).sub(loraDelta(combineLora(parts, weights, "linear"))).frobeniusNorm();
+  return weightedDelta(parts, weights)
+    .sub(loraDelta(combineLora(parts, weights, "linear")))
+    .frobeniusNorm();
 }
 
 const copyWeights = ({ A, B, scaling }: LoraWeights): LoraWeights => ({ A: A.clone(), B: B.clone(), scaling });
@@ -120,10 +125,13 @@ export class LoraManager {
     if (modules.length === 0) throw new RangeError(`LoraManager.addAdapter: "${name}" adapts no module`);
     for (const m of modules) {
       const W = this.base.get(m);
-      if (!W) throw new RangeError(`LoraManager.addAdapter: "${name}" adapts "${m}", which is not a base module (${[...this.base.keys()].join(", ")})`);
+      if (!W)
+        throw new RangeError(`LoraManager.addAdapter: "${name}" adapts "${m}", which is not a base module (${[...this.base.keys()].join(", ")})`);
       const { A, B, scaling } = weights[m];
       if (A.rows !== W.rows || B.cols !== W.cols || A.cols !== B.rows) {
-        throw new ShapeError(`LoraManager.addAdapter: "${name}".${m} has A ${formatShape(A.shape)}, B ${formatShape(B.shape)} for W ${formatShape(W.shape)}`);
+        throw new ShapeError(
+          `LoraManager.addAdapter: "${name}".${m} has A ${formatShape(A.shape)}, B ${formatShape(B.shape)} for W ${formatShape(W.shape)}`,
+        );
       }
       if (!Number.isFinite(scaling)) throw new RangeError(`LoraManager.addAdapter: "${name}".${m} scaling is ${scaling}`);
     }
@@ -134,7 +142,8 @@ export class LoraManager {
   switchAdapter(name: string | null): void {
     if (name !== null) {
       this.adapter(name);
-      if (this.merged.includes(name)) throw new Error(`LoraManager.switchAdapter: "${name}" is merged into the base; applying it again would count it twice`);
+      if (this.merged.includes(name))
+        throw new Error(`LoraManager.switchAdapter: "${name}" is merged into the base; applying it again would count it twice`);
     }
     this.active = name;
   }
@@ -196,11 +205,22 @@ export class LoraManager {
    * adapters that adapt it, and return its weights. Seed 004's combine_adapters is a weighted average: pass weights
    * that sum to 1.
    */
-  combineAdapters(names: readonly string[], weights: readonly number[], mode: CombinationMode, newName: string, options: { rank?: number } = {}): AdapterWeights {
+  combineAdapters(
+    names: readonly string[],
+    weights: readonly number[],
+    mode: CombinationMode,
+    newName: string,
+    options: { rank?: number } = {},
+  ): AdapterWeights {
     if (weights.length !== names.length) throw new RangeError(`LoraManager.combineAdapters: ${names.length} adapters but ${weights.length} weights`);
     const combined: AdapterWeights = {};
     for (const [m, { parts, picked }] of this.modulesOf(names, "LoraManager.combineAdapters")) {
-      combined[m] = combineLora(parts, picked.map((i) => weights[i]), mode, options.rank);
+      combined[m] = combineLora(
+        parts,
+        picked.map((i) => weights[i]),
+        mode,
+        options.rank,
+      );
     }
     this.addAdapter(newName, combined);
     return this.adapter(newName);
@@ -211,7 +231,10 @@ export class LoraManager {
     if (weights.length !== names.length) throw new RangeError(`LoraManager.combinationGap: ${names.length} adapters but ${weights.length} weights`);
     const gaps: Record<string, number> = {};
     for (const [m, { parts, picked }] of this.modulesOf(names, "LoraManager.combinationGap")) {
-      gaps[m] = linearCombinationGap(parts, picked.map((i) => weights[i]));
+      gaps[m] = linearCombinationGap(
+        parts,
+        picked.map((i) => weights[i]),
+      );
     }
     return gaps;
   }

@@ -13,9 +13,9 @@ type Values = ArrayLike<number>;
  * value than negative ones (create_normal_map(offset = 0.9677083) in bitsandbytes/functional.py).
  */
 export const NF4_CODE: readonly number[] = [
-  -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635, -0.18477343022823334,
-  -0.09105003625154495, 0.0, 0.07958029955625534, 0.16093020141124725, 0.24611230194568634, 0.33791524171829224,
-  0.44070982933044434, 0.5626170039176941, 0.7229568362236023, 1.0,
+  -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635, -0.18477343022823334, -0.09105003625154495, 0.0,
+  0.07958029955625534, 0.16093020141124725, 0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941, 0.7229568362236023,
+  1.0,
 ];
 
 /** QLoRA's block sizes: 64 weights share one absmax; 256 absmax constants share one second-level constant. */
@@ -158,7 +158,8 @@ export interface DoubleQuantized {
 }
 
 export function quantizeConstants(constants: Float32Array, blockSize = DQ_BLOCK_SIZE): DoubleQuantized {
-  if (!Number.isInteger(blockSize) || blockSize < 1) throw new RangeError(`quantizeConstants: blockSize must be a positive integer, got ${blockSize}`);
+  if (!Number.isInteger(blockSize) || blockSize < 1)
+    throw new RangeError(`quantizeConstants: blockSize must be a positive integer, got ${blockSize}`);
   let mean = 0;
   for (const c of constants) mean += c;
   const offset = Math.fround(constants.length === 0 ? 0 : mean / constants.length);

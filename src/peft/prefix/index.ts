@@ -17,7 +17,11 @@ export const prefixTuningMethod = definePeftMethod<"prefix", PrefixTuningConfig,
     options: [
       { flags: "--prefix-length <n>", description: "prefix tuning: prefix length (default 20)", value: { kind: "integer", min: 1 } },
       { flags: "--reparam", description: "prefix tuning: reparameterise through PEFT's MLP (hidden = d_model)" },
-      { flags: "--reparam-hidden <n>", description: "prefix tuning: reparameterisation MLP with this hidden size", value: { kind: "integer", min: 1 } },
+      {
+        flags: "--reparam-hidden <n>",
+        description: "prefix tuning: reparameterisation MLP with this hidden size",
+        value: { kind: "integer", min: 1 },
+      },
     ],
     input: (o) => ({ length: o.prefixLength, projection: o.reparam || o.reparamHidden !== undefined ? true : undefined, hidden: o.reparamHidden }),
   },

@@ -49,7 +49,8 @@ export class PrefixTuning implements PeftModel<PrefixTuningConfig> {
 
   /** `rng` draws the random start; `init.table` gives a projection-free start instead (e.g. real words' keys and values, which Li & Liang found to initialise better). */
   constructor(dims: PrefixDims, config: PrefixTuningConfig, rng?: Rng, init: Partial<PrefixInit> = {}) {
-    if (attentionWidth(dims) % dims.nHeads !== 0) throw new ShapeError(`PrefixTuning: key/value width ${attentionWidth(dims)} does not split into ${dims.nHeads} heads`);
+    if (attentionWidth(dims) % dims.nHeads !== 0)
+      throw new ShapeError(`PrefixTuning: key/value width ${attentionWidth(dims)} does not split into ${dims.nHeads} heads`);
     this.dims = dims;
     this.config = validatePrefixTuningConfig(config);
     const { length: P, hidden: H } = config;
@@ -154,7 +155,9 @@ export class PrefixTuning implements PeftModel<PrefixTuningConfig> {
 export function splitPrefixHeads(prefix: { keys: Matrix; values: Matrix }, heads: number): AttentionPrefix[] {
   const { keys, values } = prefix;
   if (keys.rows !== values.rows || keys.cols !== values.cols || keys.cols % heads !== 0) {
-    throw new ShapeError(`splitPrefixHeads: keys ${formatShape(keys.shape)} and values ${formatShape(values.shape)} do not split into ${heads} heads`);
+    throw new ShapeError(
+      `splitPrefixHeads: keys ${formatShape(keys.shape)} and values ${formatShape(values.shape)} do not split into ${heads} heads`,
+    );
   }
   const dk = keys.cols / heads;
   return Array.from({ length: heads }, (_, h) => ({ keys: keys.sliceCols(h * dk, (h + 1) * dk), values: values.sliceCols(h * dk, (h + 1) * dk) }));

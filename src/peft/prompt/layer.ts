@@ -51,7 +51,9 @@ function sampleIds(embeddings: Matrix, count: number, rng: Rng, candidates?: rea
 function meanRow(embeddings: Matrix, ids: readonly number[]): Matrix {
   if (ids.length === 0) throw new RangeError("soft prompt init: a class label has no token ids");
   checkIds(embeddings, ids, "label");
-  return Matrix.vstack(ids.map((id) => embeddings.row(id))).sumRows().scale(1 / ids.length);
+  return Matrix.vstack(ids.map((id) => embeddings.row(id)))
+    .sumRows()
+    .scale(1 / ids.length);
 }
 
 /** The P × d initial values of a soft prompt; `rng` may be left out for given values only. */
@@ -99,7 +101,13 @@ export class SoftPrompt implements PeftModel<PromptTuningConfig> {
   /** P × d, the only trainable tensor. */
   readonly prompt: Tensor;
 
-  constructor(model: Pick<ModelConfig, "dModel">, config: PromptTuningConfig, rng?: Rng, init: PromptInit = { kind: "random" }, name = "soft_prompt") {
+  constructor(
+    model: Pick<ModelConfig, "dModel">,
+    config: PromptTuningConfig,
+    rng?: Rng,
+    init: PromptInit = { kind: "random" },
+    name = "soft_prompt",
+  ) {
     this.config = validatePromptTuningConfig(config);
     this.prompt = Tensor.param(initPromptValues(config.length, model.dModel, init, rng), name);
   }

@@ -61,7 +61,9 @@ export function assemblePTuningInput(
     throw new ShapeError(`assemblePTuningInput: the template has ${needed} virtual tokens but ${virtualTokens.shape[0]} were given`);
   }
   if (virtualTokens.shape[1] !== table.shape[1]) {
-    throw new ShapeError(`assemblePTuningInput: virtual tokens ${formatShape(virtualTokens.shape)} and embeddings ${formatShape(table.shape)} differ in width`);
+    throw new ShapeError(
+      `assemblePTuningInput: virtual tokens ${formatShape(virtualTokens.shape)} and embeddings ${formatShape(table.shape)} differ in width`,
+    );
   }
   const pieces: Tensor[] = [];
   const virtualPositions: number[] = [];

@@ -29,7 +29,14 @@ describe("BottleneckAdapter (exercise 9.7): x + up(f(down(x)))", () => {
     // Row 1: z = 1 − 2 + 0.5 = −0.5 → ReLU 0 → 0·[2 3] + [0.1 −0.1] → x + … = [1.1 1.9].
     // Row 2: z = 3 − 1 + 0.5 = 2.5 → 2.5·[2 3] + [0.1 −0.1] = [5.1 7.4] → [8.1 8.4].
     const out = handAdapter("relu").apply(x);
-    expect(out.maxAbsDiff(m([[1.1, 1.9], [8.1, 8.4]]))).toBeLessThan(1e-15);
+    expect(
+      out.maxAbsDiff(
+        m([
+          [1.1, 1.9],
+          [8.1, 8.4],
+        ]),
+      ),
+    ).toBeLessThan(1e-15);
   });
 
   it("GELU (tanh approximation): matches a hand computation", () => {
@@ -65,7 +72,11 @@ describe("BottleneckAdapter (exercise 9.7): x + up(f(down(x)))", () => {
         for (const t of adapter.parameters()) if (t.shape[0] === 1) t.value.data.set(rng.normalMatrix(1, t.shape[1]).data);
         const xs = [Tensor.param(rng.normalMatrix(4, 5)), Tensor.param(rng.normalMatrix(2, 5))];
         const R = xs.map((x) => Tensor.constant(rng.normalMatrix(x.shape[0], 5)));
-        const loss = () => adapter.forwardBatch(xs).map((y, b) => ag.sum(ag.mul(y, R[b]))).reduce((a, c) => ag.add(a, c));
+        const loss = () =>
+          adapter
+            .forwardBatch(xs)
+            .map((y, b) => ag.sum(ag.mul(y, R[b])))
+            .reduce((a, c) => ag.add(a, c));
         const errors = leafGradientErrors([...xs, ...adapter.parameters()], loss);
         expect(adapter.parameters()).toHaveLength(bias ? 4 : 2);
         expect(Math.max(...errors)).toBeLessThan(1e-8);
@@ -79,7 +90,9 @@ describe("BottleneckAdapter (exercise 9.7): x + up(f(down(x)))", () => {
 
   it("rejects an input of the wrong width and mismatched projections", () => {
     expect(() => handAdapter("relu").apply(Matrix.zeros(2, 3))).toThrow(/BottleneckAdapter.forward: input 2×3 does not fit W 2×1/);
-    expect(() => new BottleneckAdapter(linearFrom(Matrix.zeros(4, 2), undefined, "d"), linearFrom(Matrix.zeros(2, 3), undefined, "u"))).toThrow(/needs W_up 2×4, got 2×3/);
+    expect(() => new BottleneckAdapter(linearFrom(Matrix.zeros(4, 2), undefined, "d"), linearFrom(Matrix.zeros(2, 3), undefined, "u"))).toThrow(
+      /needs W_up 2×4, got 2×3/,
+    );
   });
 });
 
@@ -108,7 +121,10 @@ describe("BottleneckAdapters on a whole model", () => {
   it("zero-initialised Houlsby adapters leave a Transformer's outputs unchanged", () => {
     const config = { vocabSize: 9, dModel: 8, nHeads: 2, nLayers: 2, dFF: 16, maxLength: 6, activation: "gelu", norm: "pre" } as const;
     const weights = initWeights(config, new Rng(3));
-    const batch = [[1, 2, 3], [4, 5]];
+    const batch = [
+      [1, 2, 3],
+      [4, 5],
+    ];
     const plain = new Transformer(config, weights).forward(batch).hidden.value;
     const adapted = new Transformer(config, weights);
     adapted.attach(new BottleneckAdapters(config, adapterConfig({ bottleneck: 3 }), new Rng(4)).adaptation());

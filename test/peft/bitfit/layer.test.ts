@@ -14,14 +14,38 @@ import { Rng } from "../../../src/tensor/random";
 
 describe("BitFit: only the biases train", () => {
   it("recognises biases and norm parameters in PyTorch, Hugging Face, TF and peft-lab names", () => {
-    const biases = ["bert.encoder.layer.0.attention.self.query.bias", "h.0.ln_1.bias", "transformer.ln_f.bias", "blocks.0.q.b", "blocks.1.ln2.b", "lnf.b", "encoder/LayerNorm/beta"];
-    const others = ["bert.encoder.layer.0.attention.self.query.weight", "h.0.ln_1.weight", "blocks.0.q.W", "blocks.0.ln1.g", "tok", "pos", "embeddings.position"];
+    const biases = [
+      "bert.encoder.layer.0.attention.self.query.bias",
+      "h.0.ln_1.bias",
+      "transformer.ln_f.bias",
+      "blocks.0.q.b",
+      "blocks.1.ln2.b",
+      "lnf.b",
+      "encoder/LayerNorm/beta",
+    ];
+    const others = [
+      "bert.encoder.layer.0.attention.self.query.weight",
+      "h.0.ln_1.weight",
+      "blocks.0.q.W",
+      "blocks.0.ln1.g",
+      "tok",
+      "pos",
+      "embeddings.position",
+    ];
     for (const name of biases) expect(isBiasName(name), name).toBe(true);
     for (const name of others) expect(isBiasName(name), name).toBe(false);
-    for (const name of ["h.0.ln_1.bias", "transformer.ln_f.bias", "blocks.1.ln2.b", "lnf.b", "encoder.layer.3.output.LayerNorm.bias", "layer.attention_norm.bias"]) {
+    for (const name of [
+      "h.0.ln_1.bias",
+      "transformer.ln_f.bias",
+      "blocks.1.ln2.b",
+      "lnf.b",
+      "encoder.layer.3.output.LayerNorm.bias",
+      "layer.attention_norm.bias",
+    ]) {
       expect(isNormName(name), name).toBe(true);
     }
-    for (const name of ["blocks.0.q.b", "bert.encoder.layer.0.attention.self.query.bias", "layer.ffn.down.bias"]) expect(isNormName(name), name).toBe(false);
+    for (const name of ["blocks.0.q.b", "bert.encoder.layer.0.attention.self.query.bias", "layer.ffn.down.bias"])
+      expect(isNormName(name), name).toBe(false);
     const withoutNorms = bitFitTrainable(bitFitConfig({ normBiases: false }));
     expect(withoutNorms("blocks.0.up.b")).toBe(true);
     expect(withoutNorms("blocks.0.ln1.b")).toBe(false);
@@ -34,7 +58,9 @@ describe("BitFit: only the biases train", () => {
       expect(new BitFit(initWeights(config, new Rng(1)), bitfit).parameterCount()).toBe(countBitFit(toModelConfig(config), bitfit).trainable);
       // The count module selects by its tensors' bias flag; here the selection is by name only.
       const bert = modelPreset("bert-base-uncased");
-      const byName = paramTensors(bert).filter((t) => bitFitTrainable(bitfit)(t.name)).reduce((n, t) => n + tensorCount(bert, t), 0);
+      const byName = paramTensors(bert)
+        .filter((t) => bitFitTrainable(bitfit)(t.name))
+        .reduce((n, t) => n + tensorCount(bert, t), 0);
       expect(byName).toBe(countBitFit(bert, bitfit).trainable);
     });
   }

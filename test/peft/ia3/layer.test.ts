@@ -30,7 +30,22 @@ describe("IA3: learned rescaling vectors l_k, l_v, l_ff", () => {
   it("scales by hand: [1 2; 3 4] ⊙ [2 0.5] = [2 1; 6 2]", () => {
     const block = new Ia3Block({ dModel: 2, nLayers: 1, dFF: 2 }, ["k"]);
     block.vector("k").value.data.set([2, 0.5]);
-    expect(block.scale("k", Tensor.constant(Matrix.from([[1, 2], [3, 4]]))).value.toArray()).toEqual([[2, 1], [6, 2]]);
+    expect(
+      block
+        .scale(
+          "k",
+          Tensor.constant(
+            Matrix.from([
+              [1, 2],
+              [3, 4],
+            ]),
+          ),
+        )
+        .value.toArray(),
+    ).toEqual([
+      [2, 1],
+      [6, 2],
+    ]);
   });
 
   it("merging l_k, l_v into W_k, W_v reproduces seed 002's softmax(Q(l_k ⊙ Kᵀ)/√d_k)(l_v ⊙ V), head by head", () => {
@@ -103,7 +118,10 @@ describe("IA3 on src/transformer's Transformer", () => {
   const rng = new Rng(5);
   const weights = withClassifierHead(initWeights(config, rng), 3, rng);
   for (const name of Object.keys(weights)) if (name.endsWith(".b")) weights[name] = rng.normalMatrix(1, weights[name].cols, 0.2);
-  const batch = [[1, 2, 3, 4], [5, 6]];
+  const batch = [
+    [1, 2, 3, 4],
+    [5, 6],
+  ];
   const targets: Ia3Target[] = ["q", "k", "v", "o", "ff"];
 
   it("leaves the outputs unchanged at initialisation", () => {

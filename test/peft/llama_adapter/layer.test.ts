@@ -19,7 +19,13 @@ describe("LlamaAdapterLayer: zero-gated attention to adaption prompts", () => {
   it("matches a hand computation (one head, two prompt rows, gate 0.5)", () => {
     // q = [1 0]; K_p = V_p = prompt = [1 0; 0 0] (identity projections); scores = [1/√2, 0];
     // softmax = [σ(1/√2), 1 − σ(1/√2)] with σ(1/√2) = 0.66976…; output = 0.5 · σ(1/√2) · [1 0].
-    const layer = new LlamaAdapterLayer(Matrix.from([[1, 0], [0, 0]]), 0.5);
+    const layer = new LlamaAdapterLayer(
+      Matrix.from([
+        [1, 0],
+        [0, 0],
+      ]),
+      0.5,
+    );
     const out = layer.attend(Tensor.constant(Matrix.from([[1, 0]])), identity, 1).value;
     const s = 1 / (1 + Math.exp(-Math.SQRT1_2));
     expect(s).toBeCloseTo(0.66976, 5);
@@ -59,7 +65,9 @@ describe("LlamaAdapterLayer: zero-gated attention to adaption prompts", () => {
 
   it("rejects queries that do not fit the prompt or the heads", () => {
     const layer = new LlamaAdapterLayer(Matrix.zeros(2, 4));
-    expect(() => layer.attend(Tensor.constant(Matrix.zeros(3, 4)), identity, 3)).toThrow(/queries 3×4, projected prompt keys 2×4 and values 2×4 do not fit 3 heads/);
+    expect(() => layer.attend(Tensor.constant(Matrix.zeros(3, 4)), identity, 3)).toThrow(
+      /queries 3×4, projected prompt keys 2×4 and values 2×4 do not fit 3 heads/,
+    );
   });
 });
 
@@ -78,7 +86,10 @@ describe("LlamaAdapter on the top layers of a model", () => {
   it("attached to src/transformer's Transformer: the same outputs at initialisation, then only the gates get gradients", () => {
     const config = { vocabSize: 9, dModel: 8, nHeads: 2, nLayers: 3, dFF: 12, maxLength: 6, activation: "gelu", norm: "pre" } as const;
     const weights = initWeights(config, new Rng(3));
-    const batch = [[1, 2, 3, 4], [5, 6, 7]];
+    const batch = [
+      [1, 2, 3, 4],
+      [5, 6, 7],
+    ];
     const adapter = new LlamaAdapter(config, { length: 4, layers: 2 }, new Rng(4));
     const model = new Transformer(config, weights);
     model.attach(adapter.adaptation());

@@ -80,7 +80,10 @@ describe("LoraLinear forward (Exercise 9.5)", () => {
     const rng = new Rng(6);
     const batch = [rng.normalMatrix(3, 5), rng.normalMatrix(1, 5)];
     const out = layer.forwardBatch(batch);
-    expect(out.map((t) => t.shape)).toEqual([[3, 3], [1, 3]]);
+    expect(out.map((t) => t.shape)).toEqual([
+      [3, 3],
+      [1, 3],
+    ]);
     const effective = layer.W.add(layer.A.value.matmul(layer.B.value).scale(layer.scaling));
     batch.forEach((x, i) => expect(out[i].value.maxAbsDiff(x.matmul(effective).add(layer.bias!.value))).toBeLessThan(1e-12));
   });
@@ -127,9 +130,24 @@ describe("loraBackward (Exercise 9.6)", () => {
   it("agrees with central finite differences for A, B and x", () => {
     const { layer, x, R } = setup(11);
     const { gradA, gradB, gradX } = loraBackward(R, x, layer.W, layer.A.value, layer.B.value, layer.scaling);
-    expect(gradientError(gradA, numericalGradient((A) => loss(layer, x, R, A), layer.A.value))).toBeLessThan(1e-8);
-    expect(gradientError(gradB, numericalGradient((B) => loss(layer, x, R, layer.A.value, B), layer.B.value))).toBeLessThan(1e-8);
-    expect(gradientError(gradX, numericalGradient((xp) => loss(layer, xp, R), x))).toBeLessThan(1e-8);
+    expect(
+      gradientError(
+        gradA,
+        numericalGradient((A) => loss(layer, x, R, A), layer.A.value),
+      ),
+    ).toBeLessThan(1e-8);
+    expect(
+      gradientError(
+        gradB,
+        numericalGradient((B) => loss(layer, x, R, layer.A.value, B), layer.B.value),
+      ),
+    ).toBeLessThan(1e-8);
+    expect(
+      gradientError(
+        gradX,
+        numericalGradient((xp) => loss(layer, xp, R), x),
+      ),
+    ).toBeLessThan(1e-8);
   });
 
   it("agrees with the autograd gradient of the layer", () => {

@@ -107,10 +107,20 @@ describe("combining adapters", () => {
     const one: LoraWeights = { A: Matrix.from([[1], [0]]), B: Matrix.from([[1, 0]]), scaling: 1 };
     const two: LoraWeights = { A: Matrix.from([[0], [1]]), B: Matrix.from([[0, 1]]), scaling: 1 };
     const exact = combineLora([one, two], [0.5, 0.5], "exact");
-    expect(delta(exact).toArray()).toEqual([[0.5, 0], [0, 0.5]]);
+    expect(delta(exact).toArray()).toEqual([
+      [0.5, 0],
+      [0, 0.5],
+    ]);
     const linear = combineLora([one, two], [0.5, 0.5], "linear");
     expect(linear.A.maxAbsDiff(Matrix.from([[Math.SQRT1_2], [Math.SQRT1_2]]))).toBeLessThan(1e-15);
-    expect(delta(linear).maxAbsDiff(Matrix.from([[0.5, 0.5], [0.5, 0.5]]))).toBeLessThan(1e-15);
+    expect(
+      delta(linear).maxAbsDiff(
+        Matrix.from([
+          [0.5, 0.5],
+          [0.5, 0.5],
+        ]),
+      ),
+    ).toBeLessThan(1e-15);
     expect(linearCombinationGap([one, two], [0.5, 0.5])).toBeCloseTo(Math.SQRT2 / 2, 15);
     const m = new LoraManager({ W: Matrix.zeros(2, 2) });
     m.addAdapter("one", { W: one });
@@ -136,7 +146,14 @@ describe("combining adapters", () => {
     // Σ w_i ΔW_i = diag(0.75, 0.25); its best rank-1 approximation keeps the larger singular value only.
     const r1 = combineLora([one, two], [0.75, 0.25], "svd", 1);
     expect(r1.A.cols).toBe(1);
-    expect(delta(r1).maxAbsDiff(Matrix.from([[0.75, 0], [0, 0]]))).toBeLessThan(1e-15);
+    expect(
+      delta(r1).maxAbsDiff(
+        Matrix.from([
+          [0.75, 0],
+          [0, 0],
+        ]),
+      ),
+    ).toBeLessThan(1e-15);
     const full = combineLora([taskA.q, taskB.q], [0.7, 0.3], "svd", 4);
     expect(delta(full).maxAbsDiff(delta(taskA.q).scale(0.7).add(delta(taskB.q).scale(0.3)))).toBeLessThan(1e-12);
     // Default rank: the largest of the inputs (3 here).

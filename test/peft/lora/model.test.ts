@@ -34,7 +34,10 @@ function trained(targets: LoraConfig["targets"], seed: number): LoraModel {
 
 describe("LoraModel on src/transformer's Transformer", () => {
   it("has as many trainable scalars as the LoRA count module says", () => {
-    for (const targets of [["q", "v"], ["q", "k", "v", "o", "up", "down"]] as LoraConfig["targets"][]) {
+    for (const targets of [
+      ["q", "v"],
+      ["q", "k", "v", "o", "up", "down"],
+    ] as LoraConfig["targets"][]) {
       for (const r of [1, 4]) {
         const method = new LoraModel(config, lora(targets, r), new Rng(3));
         expect(method.parameterCount()).toBe(countLora(toModelConfig(config), lora(targets, r)).trainable);

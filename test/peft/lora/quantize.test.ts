@@ -21,7 +21,14 @@ import {
 import { Rng } from "../../../src/tensor/random";
 
 const tiny = [-1, -0.5, 0, 0.25, 1];
-const gaussian = (n: number, seed: number) => Float64Array.from({ length: n }, ((rng) => () => rng.normal())(new Rng(seed)));
+const gaussian = (n: number, seed: number) =>
+  Float64Array.from(
+    { length: n },
+    (
+      (rng) => () =>
+        rng.normal()
+    )(new Rng(seed)),
+  );
 
 /** Standard normal quantile by bisection on Φ(x) = ½(1 + erf(x/√2)) — independent of the table under test. */
 function normalQuantile(p: number): number {

@@ -19,11 +19,20 @@ describe("PrefixTuning: per-layer key and value prefixes", () => {
     const table = Matrix.fromFunction(2, 2 * 3 * 4, (i, j) => 1000 * i + j);
     const prefix = PrefixTuning.fromTable(dims, table);
     const { keys, values } = prefix.layerPrefix(1);
-    expect(keys.value.toArray()).toEqual([[8, 9, 10, 11], [1008, 1009, 1010, 1011]]);
-    expect(values.value.toArray()).toEqual([[12, 13, 14, 15], [1012, 1013, 1014, 1015]]);
+    expect(keys.value.toArray()).toEqual([
+      [8, 9, 10, 11],
+      [1008, 1009, 1010, 1011],
+    ]);
+    expect(values.value.toArray()).toEqual([
+      [12, 13, 14, 15],
+      [1012, 1013, 1014, 1015],
+    ]);
     // Head h of a layer is columns [h·d_k, (h+1)·d_k), as for K and V.
     const heads = splitPrefixHeads({ keys: keys.value, values: values.value }, 2);
-    expect(heads[1].keys.toArray()).toEqual([[10, 11], [1010, 1011]]);
+    expect(heads[1].keys.toArray()).toEqual([
+      [10, 11],
+      [1010, 1011],
+    ]);
     expect(() => prefix.layerPrefix(3)).toThrow(/layer 3 is not in 0…2/);
   });
 
@@ -89,7 +98,11 @@ describe("PrefixTuning: per-layer key and value prefixes", () => {
     const kv = prefix.layerPrefix(2);
     const c = (m: Matrix) => Tensor.constant(m);
     const fused = causalAttention(c(x.matmul(Wq)), c(x.matmul(Wk)), c(x.matmul(Wv)), [3], 2, kv).value;
-    const perHead = multiHeadAttention(x, { Wq, Wk, Wv, heads: 2 }, { causal: true, prefix: splitPrefixHeads({ keys: kv.keys.value, values: kv.values.value }, 2) });
+    const perHead = multiHeadAttention(
+      x,
+      { Wq, Wk, Wv, heads: 2 },
+      { causal: true, prefix: splitPrefixHeads({ keys: kv.keys.value, values: kv.values.value }, 2) },
+    );
     expect(perHead.concat.maxAbsDiff(fused)).toBeLessThan(1e-12);
   });
 

@@ -16,11 +16,33 @@ const isTableRow = (row: Matrix) => row.maxAbsDiff(table.row(rowIndex(row))) ===
 
 describe("SoftPrompt (exercise 9.8): [batch, seq, d] → [batch, P + seq, d]", () => {
   it("prepends the same P prompt rows to every sequence of a batch", () => {
-    const prompt = SoftPrompt.fromValues(Matrix.from([[1, 2], [3, 4]]));
-    const batch = [Matrix.from([[5, 6], [7, 8], [9, 10]]), Matrix.from([[11, 12]])];
+    const prompt = SoftPrompt.fromValues(
+      Matrix.from([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
+    const batch = [
+      Matrix.from([
+        [5, 6],
+        [7, 8],
+        [9, 10],
+      ]),
+      Matrix.from([[11, 12]]),
+    ];
     const [a, b] = prompt.apply(batch);
-    expect(a.toArray()).toEqual([[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]]);
-    expect(b.toArray()).toEqual([[1, 2], [3, 4], [11, 12]]);
+    expect(a.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [7, 8],
+      [9, 10],
+    ]);
+    expect(b.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+      [11, 12],
+    ]);
   });
 
   it("gradients w.r.t. the prompt and the input embeddings match finite differences", () => {
@@ -29,7 +51,11 @@ describe("SoftPrompt (exercise 9.8): [batch, seq, d] → [batch, P + seq, d]", (
     const W = Tensor.constant(rng.normalMatrix(4, 4)); // a frozen layer after the prompt
     const xs = [Tensor.param(rng.normalMatrix(2, 4)), Tensor.param(rng.normalMatrix(5, 4))];
     const R = xs.map((x) => Tensor.constant(rng.normalMatrix(3 + x.shape[0], 4)));
-    const loss = () => prompt.forward(xs).map((y, b) => ag.sum(ag.mul(ag.tanh(ag.matmul(y, W)), R[b]))).reduce((s, t) => ag.add(s, t));
+    const loss = () =>
+      prompt
+        .forward(xs)
+        .map((y, b) => ag.sum(ag.mul(ag.tanh(ag.matmul(y, W)), R[b])))
+        .reduce((s, t) => ag.add(s, t));
     expect(Math.max(...leafGradientErrors([prompt.prompt, ...xs], loss))).toBeLessThan(1e-8);
   });
 
@@ -42,7 +68,9 @@ describe("SoftPrompt (exercise 9.8): [batch, seq, d] → [batch, P + seq, d]", (
   });
 
   it("rejects an input of another width", () => {
-    expect(() => SoftPrompt.fromValues(Matrix.zeros(2, 3)).apply([Matrix.zeros(1, 4)])).toThrow(/SoftPrompt.prepend: input 1×4 does not match the 2×3 prompt/);
+    expect(() => SoftPrompt.fromValues(Matrix.zeros(2, 3)).apply([Matrix.zeros(1, 4)])).toThrow(
+      /SoftPrompt.prepend: input 1×4 does not match the 2×3 prompt/,
+    );
   });
 });
 
@@ -71,21 +99,34 @@ describe("soft prompt initialisation (Lester et al. 2021)", () => {
     expect(vocab.row(1).toArray()).toEqual([[4, 40, -4]]);
     expect(isTableRow(vocab.row(2)) && isTableRow(vocab.row(3))).toBe(true);
     const cycled = initPromptValues(5, 3, { kind: "class-labels", embeddings: table, labels, fill: "cycle" }, new Rng(4));
-    expect(cycled.toArray()).toEqual([[2, 20, -2], [4, 40, -4], [2, 20, -2], [4, 40, -4], [2, 20, -2]]);
+    expect(cycled.toArray()).toEqual([
+      [2, 20, -2],
+      [4, 40, -4],
+      [2, 20, -2],
+      [4, 40, -4],
+      [2, 20, -2],
+    ]);
     expect(initPromptValues(1, 3, { kind: "class-labels", embeddings: table, labels }, new Rng(4)).toArray()).toEqual([[2, 20, -2]]);
   });
 
   it("init errors name the problem", () => {
     const rng = new Rng(5);
     expect(() => initPromptValues(2, 4, { kind: "vocab", embeddings: table }, rng)).toThrow(/embeddings are 6×3 but d_model is 4/);
-    expect(() => initPromptValues(2, 3, { kind: "class-labels", embeddings: table, labels: [9] }, rng)).toThrow(/label token id 9 is outside the 6-row/);
+    expect(() => initPromptValues(2, 3, { kind: "class-labels", embeddings: table, labels: [9] }, rng)).toThrow(
+      /label token id 9 is outside the 6-row/,
+    );
     expect(() => initPromptValues(2, 3, { kind: "values", values: Matrix.zeros(3, 3) }, rng)).toThrow(/got 3×3, expected 2×3/);
   });
 });
 
 describe("SPoT: prompt transfer and prompt similarity", () => {
   it("a transferred prompt starts as a copy of the source and trains independently of it", () => {
-    const source = SoftPrompt.fromValues(Matrix.from([[1, 2], [3, 4]]));
+    const source = SoftPrompt.fromValues(
+      Matrix.from([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     const target = transferPrompt(source);
     expect(target.values.toArray()).toEqual(source.values.toArray());
     target.prompt.value.set(0, 0, 99);
@@ -93,8 +134,14 @@ describe("SPoT: prompt transfer and prompt similarity", () => {
   });
 
   it("cosine similarities match a hand computation", () => {
-    const a = Matrix.from([[1, 0], [0, 1]]);
-    const b = Matrix.from([[1, 1], [1, -1]]);
+    const a = Matrix.from([
+      [1, 0],
+      [0, 1],
+    ]);
+    const b = Matrix.from([
+      [1, 1],
+      [1, -1],
+    ]);
     // Average tokens: mean(a) = [0.5 0.5], mean(b) = [1 0] → 0.5 / (√0.5 · 1) = 1/√2.
     expect(promptSimilarity(a, b)).toBeCloseTo(Math.SQRT1_2, 15);
     // Per token: cos(a1,b1) = cos(a1,b2) = cos(a2,b1) = 1/√2, cos(a2,b2) = −1/√2 → (2/√2) / 4 = 1/(2√2).
@@ -104,7 +151,11 @@ describe("SPoT: prompt transfer and prompt similarity", () => {
 
   it("ranks source prompts by similarity to the target (Targeted SPoT)", () => {
     const target = Matrix.from([[1, 0.1]]);
-    const ranking = rankSourcePrompts(target, { opposite: Matrix.from([[-1, 0]]), close: Matrix.from([[2, 0.3]]), orthogonal: Matrix.from([[0, 1]]) });
+    const ranking = rankSourcePrompts(target, {
+      opposite: Matrix.from([[-1, 0]]),
+      close: Matrix.from([[2, 0.3]]),
+      orthogonal: Matrix.from([[0, 1]]),
+    });
     expect(ranking.map((r) => r.name)).toEqual(["close", "orthogonal", "opposite"]);
   });
 });

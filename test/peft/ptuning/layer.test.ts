@@ -19,7 +19,11 @@ describe("PromptEncoder (P-tuning, as PEFT's PromptEncoder)", () => {
   it('"mlp": Linear(d, H) → ReLU → Linear(H, H) → ReLU → Linear(H, d) on the virtual-token embeddings', () => {
     const enc = new PromptEncoder({ dModel: 6 }, pTuningConfig({ length: 3, encoder: "mlp", hidden: 4 }, model), new Rng(1));
     const [l0, l1, l2] = enc.mlp;
-    expect([l0.W.shape, l1.W.shape, l2.W.shape]).toEqual([[6, 4], [4, 4], [4, 6]]);
+    expect([l0.W.shape, l1.W.shape, l2.W.shape]).toEqual([
+      [6, 4],
+      [4, 4],
+      [4, 6],
+    ]);
     const expected = lin(relu(lin(relu(lin(enc.embedding.value, l0)), l1)), l2);
     expect(enc.forward().value.maxAbsDiff(expected)).toBeLessThan(1e-14);
   });
@@ -27,7 +31,10 @@ describe("PromptEncoder (P-tuning, as PEFT's PromptEncoder)", () => {
   it('"lstm": bidirectional LSTM (H per direction) → Linear(2H, 2H) → ReLU → Linear(2H, d)', () => {
     const enc = new PromptEncoder({ dModel: 6 }, pTuningConfig({ length: 3, encoder: "lstm", hidden: 4, lstmLayers: 2 }, model), new Rng(2));
     const [l0, l1] = enc.mlp;
-    expect([l0.W.shape, l1.W.shape]).toEqual([[8, 8], [8, 6]]);
+    expect([l0.W.shape, l1.W.shape]).toEqual([
+      [8, 8],
+      [8, 6],
+    ]);
     const states = bidirectionalLstm(enc.embedding, enc.lstm!).value;
     expect(states.shape).toEqual([3, 8]);
     expect(enc.forward().value.maxAbsDiff(lin(relu(lin(states, l0)), l1))).toBeLessThan(1e-14);
@@ -39,12 +46,21 @@ describe("PromptEncoder (P-tuning, as PEFT's PromptEncoder)", () => {
       const enc = new PromptEncoder({ dModel: 6 }, pTuningConfig({ length: 3, encoder, hidden: 3, lstmLayers: 2 }, model), rng);
       const xs = [Tensor.param(rng.normalMatrix(2, 6)), Tensor.param(rng.normalMatrix(4, 6))];
       const R = xs.map((x) => Tensor.constant(rng.normalMatrix(3 + x.shape[0], 6)));
-      const loss = () => enc.forwardBatch(xs).map((y, b) => ag.sum(ag.mul(ag.tanh(y), R[b]))).reduce((s, t) => ag.add(s, t));
+      const loss = () =>
+        enc
+          .forwardBatch(xs)
+          .map((y, b) => ag.sum(ag.mul(ag.tanh(y), R[b])))
+          .reduce((s, t) => ag.add(s, t));
       expect(Math.max(...leafGradientErrors([...xs, ...enc.parameters()], loss))).toBeLessThan(1e-8);
     });
   }
 
-  for (const [encoder, lstmLayers] of [["mlp", 2], ["lstm", 1], ["lstm", 2], ["lstm", 3]] as const) {
+  for (const [encoder, lstmLayers] of [
+    ["mlp", 2],
+    ["lstm", 1],
+    ["lstm", 2],
+    ["lstm", 3],
+  ] as const) {
     it(`trainable scalars equal countPTuning (${encoder}${encoder === "lstm" ? `, ${lstmLayers} layers` : ""})`, () => {
       const config = pTuningConfig({ length: 5, encoder, hidden: 7, lstmLayers }, model);
       expect(new PromptEncoder(model, config, new Rng(4)).parameterCount()).toBe(countPTuning(model, config).trainable);
@@ -63,7 +79,11 @@ describe("PromptEncoder (P-tuning, as PEFT's PromptEncoder)", () => {
 
 describe("P-tuning templates with anchor words", () => {
   const vocab = ["[pad]", "britain", "london", "is", "located", "in", "the", "capital", "of"];
-  const tokenize = (text: string) => text.trim().split(/\s+/).map((w) => vocab.indexOf(w));
+  const tokenize = (text: string) =>
+    text
+      .trim()
+      .split(/\s+/)
+      .map((w) => vocab.indexOf(w));
 
   it('parses "[X] is located in [P][P] [Y]" into input, anchor, virtual and input parts', () => {
     const parts = parsePTuningTemplate("[X] is located in [P][P] [Y]", { X: [1], Y: [2] }, tokenize);
