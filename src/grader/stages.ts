@@ -24,7 +24,7 @@ import { chunkCode, MISSING, parseProbeLines } from "./probes";
 import type { CourseFeedback } from "./report";
 import { restoreCells, type Restored } from "./restore";
 import { SpecError, type Probe, type ProbeResult, type TextFileSpec } from "./spec";
-import { attemptTotals, check, scoredItem, type AttemptResult, type Check, type ItemResult } from "./types";
+import { attemptTotals, check, pendingManualItem, scoredItem, zeroManualItem, type AttemptResult, type Check, type ItemResult } from "./types";
 
 /** A notebook larger than this is not read (its outputs, not its code, would make it so big). */
 const MAX_NOTEBOOK_BYTES = 100_000_000;
@@ -101,7 +101,7 @@ function zeroItems(ctx: GradingContext, reason: string): void {
   const { autoItems, manualItems } = ctx.assignment;
   ctx.items.push(
     ...autoItems.map((i) => scoredItem(i.id, "auto", i.points, [check("notebook", false, reason)])),
-    ...manualItems.map((i): ItemResult => ({ id: i.id, kind: "manual", maxPoints: i.points, points: 0, checks: [], notes: [reason] })),
+    ...manualItems.map((i) => zeroManualItem(i.id, i.points, [reason])),
   );
 }
 
@@ -338,8 +338,8 @@ export function manualItems(ctx: GradingContext): void {
     const itemNotes = restored.itemNotes.get(item.id) ?? [];
     ctx.items.push(
       answer === "" || answer === TEXT_STUB
-        ? { id: item.id, kind: "manual", maxPoints: item.points, points: 0, checks: [], notes: [...itemNotes, "no answer was written"] }
-        : { id: item.id, kind: "manual", maxPoints: item.points, points: null, checks: [], notes: itemNotes, answer, rubric: item.rubric },
+        ? zeroManualItem(item.id, item.points, [...itemNotes, "no answer was written"])
+        : pendingManualItem(item.id, item.points, answer, item.rubric, itemNotes),
     );
   }
 }

@@ -67,6 +67,16 @@ export function scoredItem(id: string, kind: "auto" | "text", maxPoints: number,
   return { id, kind, maxPoints, points: scoreChecks(maxPoints, checks), checks, notes };
 }
 
+/** A written answer or task waiting for a person's points. */
+export function pendingManualItem(id: string, maxPoints: number, answer: string, rubric?: string, notes: string[] = []): ItemResult {
+  return { id, kind: "manual", maxPoints, points: null, checks: [], notes, answer, rubric };
+}
+
+/** A written answer or task that scores 0 without a person (not written, or no notebook to read it from). */
+export function zeroManualItem(id: string, maxPoints: number, notes: string[]): ItemResult {
+  return { id, kind: "manual", maxPoints, points: 0, checks: [], notes };
+}
+
 export function attemptTotals(items: readonly ItemResult[]): { total: number; max: number } {
   return {
     total: roundPoints(items.reduce((sum, i) => sum + (i.points ?? 0), 0)),

@@ -24,7 +24,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { writeDemoSubmissions } from "../helpers/demo";
+import { writeDemoSubmissions, SHEET4_ITEMS, SOLVED_NOTEBOOK_ONLY, type ScoreRow } from "../helpers/demo";
 import { readNotebook } from "../../src/nbgrader/io";
 import { secretLines } from "../../src/nbgrader/secrets";
 import { startPeftLab } from "../helpers/cli";
@@ -35,20 +35,7 @@ const INSTRUCTOR = path.join(repoRoot, "notebooks", "sheet4_peft.ipynb");
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.warn("grader e2e: not root, so kernels are not isolated; the reads-solutions submission's score is not asserted.");
 
-const ITEMS = [
-  "p1_counts_test",
-  "p1_budget_test",
-  "e2_model_test",
-  "e2_base_why",
-  "e2_bitfit_test",
-  "e2_lora_test",
-  "e2_lora_why",
-  "peft_config.txt",
-  "peft.txt",
-];
-type Row = (number | "")[];
-const SOLVED_NOTEBOOK_ONLY: Row = [4, 2, 3, "", 3, 3, "", 0, 0];
-const EXPECTED: Record<string, Row> = {
+const EXPECTED: Record<string, ScoreRow> = {
   correct: [4, 2, 3, "", 3, 3, "", 10, 8],
   partly: [3, 2, 3, "", 1, 1.5, 0, 8, 6],
   empty: [0, 0, 0, 0, 0, 0, 0, 0, 0],
@@ -70,7 +57,7 @@ const EXPECTED: Record<string, Row> = {
   "replaces-json": [0, 0, 0, "", 0, 0, "", 0, 0],
   "text-typos": [4, 2, 3, "", 3, 3, "", 7, 1],
 };
-const total = (row: Row) => Math.round(row.reduce<number>((s, v) => s + (v === "" ? 0 : v), 0) * 100) / 100;
+const total = (row: ScoreRow) => Math.round(row.reduce<number>((s, v) => s + (v === "" ? 0 : v), 0) * 100) / 100;
 
 const startGrading = (args: string[]) => startPeftLab(["grade", ...args]);
 
@@ -141,7 +128,7 @@ describeJupyter("peft-lab grade, end to end in real kernels", () => {
     expect(result.stdout).toContain(`${Object.keys(EXPECTED).length} graded, 0 already graded, 0 not graded (seed e2e)`);
 
     const { header, rows } = readCsv(path.join(out, "grades.csv"));
-    expect(header).toEqual(["student", "assignment", ...ITEMS, "total", "max"]);
+    expect(header).toEqual(["student", "assignment", ...SHEET4_ITEMS, "total", "max"]);
     for (const [student, row] of Object.entries(EXPECTED)) {
       if (student === "reads-solutions" && !isRoot) continue;
       expect(rows.get(student), student).toEqual([student, "sheet4", ...row.map(String), String(total(row)), "38"]);
@@ -149,7 +136,7 @@ describeJupyter("peft-lab grade, end to end in real kernels", () => {
 
     const queue = fs.readFileSync(path.join(out, "manual-queue.csv"), "utf8");
     const queued = [...queue.matchAll(/^([\w-]+),sheet4,(e2_\w+),/gm)].map((m) => `${m[1]}/${m[2]}`);
-    const pending = Object.entries(EXPECTED).flatMap(([s, row]) => ITEMS.flatMap((item, i) => (row[i] === "" ? [`${s}/${item}`] : [])));
+    const pending = Object.entries(EXPECTED).flatMap(([s, row]) => SHEET4_ITEMS.flatMap((item, i) => (row[i] === "" ? [`${s}/${item}`] : [])));
     expect(queued.sort()).toEqual(pending.sort());
 
     const secrets = secretLines(readNotebook(INSTRUCTOR));

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Gradebook } from "../../src/grader/gradebook";
-import { attemptTotals, check, scoredItem, type AttemptResult, type ItemResult } from "../../src/grader/types";
+import { attemptTotals, check, pendingManualItem, scoredItem, type AttemptResult, type ItemResult } from "../../src/grader/types";
 
 function attempt(student: string, items: ItemResult[]): AttemptResult {
   return { student, assignment: "sheet4", items, notes: ["a note"], ...attemptTotals(items), durationMs: 1234 };
@@ -16,16 +16,7 @@ const auto = (points: number, passed: number, of: number) =>
     points,
     Array.from({ length: of }, (_, i) => check(`c${i}`, i < passed, "m")),
   );
-const manual: ItemResult = {
-  id: "why",
-  kind: "manual",
-  maxPoints: 2,
-  points: null,
-  checks: [],
-  notes: [],
-  answer: "Because.",
-  rubric: "1 point: says why",
-};
+const manual = pendingManualItem("why", 2, "Because.", "1 point: says why");
 
 describe("Gradebook", () => {
   let dir: string;

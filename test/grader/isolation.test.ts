@@ -22,7 +22,7 @@ import { sourceText, type Notebook } from "../../src/nbformat";
 import { readNotebook, serializeNotebook } from "../../src/nbgrader/io";
 import { release } from "../../src/nbgrader/release";
 import { findRegions, SOLUTION, sourceLines } from "../../src/nbgrader/regions";
-import { cellIndex, insertAfter, solvedNotebook, writeDemoSubmissions } from "../helpers/demo";
+import { cellIndex, insertAfter, solvedNotebook, writeDemoSubmissions, SHEET4_ITEMS, SOLVED_NOTEBOOK_ONLY, type ScoreRow } from "../helpers/demo";
 import { describeJupyter, kernelSpecs } from "../helpers/jupyter";
 import { codeCell } from "../helpers/notebooks";
 import { repoRoot } from "../helpers/paths";
@@ -48,21 +48,8 @@ if (!runHere) console.warn("Skipping the grader isolation attacks: they need roo
 const INSTRUCTOR = path.join(repoRoot, "notebooks", "sheet4_peft.ipynb");
 const SOLUTIONS = path.join(repoRoot, "solutions", "sheet4");
 const NOTEBOOK = "sheet4_peft.ipynb";
-const ITEMS = [
-  "p1_counts_test",
-  "p1_budget_test",
-  "e2_model_test",
-  "e2_base_why",
-  "e2_bitfit_test",
-  "e2_lora_test",
-  "e2_lora_why",
-  "peft_config.txt",
-  "peft.txt",
-];
-type Row = (number | "")[];
-const ZERO: Row = [0, 0, 0, 0, 0, 0, 0, 0, 0];
-const SOLVED_NOTEBOOK_ONLY: Row = [4, 2, 3, "", 3, 3, "", 0, 0];
-const EXPECTED: Record<string, Row> = {
+const ZERO: ScoreRow = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+const EXPECTED: Record<string, ScoreRow> = {
   "a-writer": SOLVED_NOTEBOOK_ONLY,
   "control-reader": [4, 0, 0, 0, 0, 0, 0, 0, 0],
   fifo: [0, 0, 0, 0, 0, 0, 0, 0, 8],
@@ -319,7 +306,10 @@ function processesWith(text: string): string[] {
   it("scores every submission as computed by hand; every entry of the submissions folder is graded or named as a problem", () => {
     expect(result.failed).toEqual([]);
     const rows = Object.fromEntries(
-      result.attempts.map((a) => [a.student, ITEMS.map((id) => a.items.find((i) => i.id === id)).map((i) => (i ? (i.points ?? "") : "missing"))]),
+      result.attempts.map((a) => [
+        a.student,
+        SHEET4_ITEMS.map((id) => a.items.find((i) => i.id === id)).map((i) => (i ? (i.points ?? "") : "missing")),
+      ]),
     );
     expect(rows).toEqual(EXPECTED);
     expect(result.problems).toEqual([

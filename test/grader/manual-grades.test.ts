@@ -13,7 +13,7 @@ import { Gradebook, ManualGradeError, parsePoints } from "../../src/grader/grade
 import { prepareAssignment } from "../../src/grader/assignment";
 import { taskWork } from "../../src/grader/stages";
 import { feedbackHtml, gradingStatus } from "../../src/grader/report";
-import { attemptTotals, check, scoredItem, type AttemptResult, type ItemResult } from "../../src/grader/types";
+import { attemptTotals, check, pendingManualItem, scoredItem, zeroManualItem, type AttemptResult, type ItemResult } from "../../src/grader/types";
 import { codeCell, markdownCell, notebook } from "../helpers/notebooks";
 
 const FIXTURE = path.join(__dirname, "..", "fixtures", "gradebook", "v0.sqlite");
@@ -22,17 +22,8 @@ function attempt(student: string, items: ItemResult[]): AttemptResult {
   return { student, assignment: "sheet4", items, notes: [], ...attemptTotals(items), durationMs: 1 };
 }
 const auto = scoredItem("p1_counts_test", "auto", 4, [check("a", true, ""), check("b", false, "")]); // 2 of 4
-const written = (id: string, max: number, answer: string, rubric = "names the frozen base"): ItemResult => ({
-  id,
-  kind: "manual",
-  maxPoints: max,
-  points: null,
-  checks: [],
-  notes: [],
-  answer,
-  rubric,
-});
-const unanswered: ItemResult = { id: "e2_lora_why", kind: "manual", maxPoints: 3, points: 0, checks: [], notes: ["no answer was written"] };
+const written = (id: string, max: number, answer: string, rubric = "names the frozen base"): ItemResult => pendingManualItem(id, max, answer, rubric);
+const unanswered = zeroManualItem("e2_lora_why", 3, ["no answer was written"]);
 
 function refusal(fn: () => unknown): { field: string; message: string } {
   try {

@@ -10,19 +10,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Gradebook } from "../../src/grader/gradebook";
 import { applyManualScores, ScoresFileError } from "../../src/grader/manual-scores";
 import { manualQueueCsv } from "../../src/grader/report";
-import { attemptTotals, check, scoredItem, type ItemResult } from "../../src/grader/types";
+import { attemptTotals, check, pendingManualItem, scoredItem, type ItemResult } from "../../src/grader/types";
 import { peftLab } from "../helpers/cli";
 
-const written = (id: string, max: number, answer: string): ItemResult => ({
-  id,
-  kind: "manual",
-  maxPoints: max,
-  points: null,
-  checks: [],
-  notes: [],
-  answer,
-  rubric: "r",
-});
+const written = (id: string, max: number, answer: string): ItemResult => pendingManualItem(id, max, answer, "r");
 
 function fill(book: Gradebook, students: string[]): void {
   const run = book.startRun("s", {});

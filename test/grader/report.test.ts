@@ -1,21 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { feedbackHtml, gradesCsv, manualQueueCsv, summaryTable, textTable } from "../../src/grader/report";
-import { attemptTotals, check, scoredItem, type AttemptResult, type ItemResult } from "../../src/grader/types";
+import { attemptTotals, check, pendingManualItem, scoredItem, type AttemptResult, type ItemResult } from "../../src/grader/types";
 
 function attempt(student: string, assignment: string, items: ItemResult[], notes: string[] = []): AttemptResult {
   return { student, assignment, items, notes, ...attemptTotals(items), durationMs: 0 };
 }
 
-const WRITTEN: ItemResult = {
-  id: "why",
-  kind: "manual",
-  maxPoints: 2,
-  points: null,
-  checks: [],
-  notes: [],
-  answer: "MY-ANSWER",
-  rubric: "RUBRIC-SECRET",
-};
+const WRITTEN = pendingManualItem("why", 2, "MY-ANSWER", "RUBRIC-SECRET");
 
 describe("gradesCsv", () => {
   it("one row per attempt, item columns in order, blank where an item is pending or absent", () => {

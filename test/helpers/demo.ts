@@ -15,6 +15,23 @@ import { findRegions, SOLUTION, sourceLines } from "../../src/nbgrader/regions";
 import { release } from "../../src/nbgrader/release";
 import { codeCell } from "./notebooks";
 
+/** Sheet 4's graded items in the order of grades.csv: the notebook's, then the two text files. */
+export const SHEET4_ITEMS = [
+  "p1_counts_test",
+  "p1_budget_test",
+  "e2_model_test",
+  "e2_base_why",
+  "e2_bitfit_test",
+  "e2_lora_test",
+  "e2_lora_why",
+  "peft_config.txt",
+  "peft.txt",
+];
+/** Points per item in SHEET4_ITEMS' order; "" for a written answer waiting for its manual grade. */
+export type ScoreRow = (number | "")[];
+/** The solved notebook without the text files: every autograded notebook item, nothing for peft_config.txt and peft.txt. */
+export const SOLVED_NOTEBOOK_ONLY: ScoreRow = [4, 2, 3, "", 3, 3, "", 0, 0];
+
 export interface DemoPaths {
   /** notebooks/sheet4_peft.ipynb */
   instructorNotebook: string;
