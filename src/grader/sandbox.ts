@@ -316,17 +316,52 @@ function launcherScript(l: Launcher, spec: KernelSpec, program: string, binds: r
   return lines.join("\n");
 }
 
+/** Whether a uid with no rights of its own can pass through every folder from / to `dir`. */
+function strangersReach(dir: string): boolean {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if ((fs.statSync(d).mode & 0o001) === 0) return false;
+    if (path.dirname(d) === d) return true;
+  }
+}
+
+/** The deepest folder that holds every one of `dirs`. */
+function commonFolder(dirs: readonly string[]): string {
+  return dirs.reduce((common, dir) => {
+    while (dir !== common && !dir.startsWith(common + path.sep)) common = path.dirname(common);
+    return common;
+  });
+}
+
+/**
+ * A kernel's package (its program and the packages it requires) where a kernel's own uid can read it: where it is,
+ * or, when a folder on the way is the grader's alone (an install below /root or in a 0700 temporary folder), a
+ * copy in `into` (the uid drops before bubblewrap binds it in, so it must be able to reach the source itself).
+ */
+export function placeKernelPackage(program: string, packageDirs: string[], into: string): { program: string; binds: string[] } {
+  if (packageDirs.every(strangersReach)) return { program, binds: packageDirs };
+  const common = commonFolder(packageDirs);
+  // A nested package is copied with the one that holds it.
+  const outermost = packageDirs.filter((d) => !packageDirs.some((o) => o !== d && d.startsWith(o + path.sep)));
+  fs.mkdirSync(into, { recursive: true, mode: 0o755 });
+  for (const dir of outermost) fs.cpSync(dir, path.join(into, path.relative(common, dir)), { recursive: true, dereference: true });
+  return { program: path.join(into, path.relative(common, program)), binds: [into] };
+}
+
 /** Writes a kernelspec for every installed kernel whose program can be placed in the sandbox; returns their names. */
 function wrapKernelSpecs(l: Launcher, kernelsDir: string, notes: string[]): string[] {
   const names: string[] = [];
   for (const [name, spec] of Object.entries(installedKernelSpecs())) {
-    const program = programPath(spec.argv[0]);
+    const found = programPath(spec.argv[0]);
     // A program outside /usr needs its package (a kernel installed with npm, as tslab is) bound in as well.
-    const binds = program?.startsWith("/usr/") ? [] : program && packageOf(program);
-    if (!program || !binds) {
+    const packageDirs = found?.startsWith("/usr/") ? [] : found && packageOf(found);
+    if (!found || !packageDirs) {
       notes.push(`the ${name} kernel is not offered: its program ${spec.argv[0]} is neither below /usr nor in an npm package`);
       continue;
     }
+    const { program, binds } =
+      l.asRoot && packageDirs.length > 0
+        ? placeKernelPackage(found, packageDirs, path.join(path.dirname(l.jobs), "kernel-packages", name))
+        : { program: found, binds: packageDirs };
     const dir = path.join(kernelsDir, name);
     fs.mkdirSync(dir, { recursive: true });
     const launcher = path.join(dir, "launch.sh");

@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { moduleClosure } from "../../src/grader/package-copy";
-import { createSandbox, type Sandbox } from "../../src/grader/sandbox";
+import { createSandbox, placeKernelPackage, type Sandbox } from "../../src/grader/sandbox";
 import { processAlive } from "../helpers/jupyter";
 import { repoRoot } from "../helpers/paths";
 
@@ -95,5 +96,48 @@ describe("createSandbox", () => {
     expect(processAlive(child.pid!)).toBe(false);
     expect(fs.existsSync(path.join(sandbox.root, a))).toBe(false);
     expect(sandbox.removeJob(b)).toBe(0);
+  });
+});
+
+describe("placeKernelPackage: a kernel installed where only the grader can reach it", () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "peft-lab-kernel-package-"));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  // An npm layout like tslab's: the kernel package, a dependency nested in it, one beside it.
+  const modules = path.join(tmp, "install", "node_modules");
+  const kernel = path.join(modules, "kern");
+  const nested = path.join(kernel, "node_modules", "inner");
+  const beside = path.join(modules, "dep");
+  for (const [file, text] of [
+    [path.join(kernel, "bin", "kern"), "#!/bin/sh\necho kernel\n"],
+    [path.join(nested, "index.js"), "module.exports = 1;\n"],
+    [path.join(beside, "index.js"), "module.exports = 2;\n"],
+  ]) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text, { mode: 0o755 });
+  }
+  const program = path.join(kernel, "bin", "kern");
+  const into = path.join(tmp, "sandbox", "kernel-packages", "kern");
+
+  it("binds the package where it is when every folder on the way lets others pass", () => {
+    fs.chmodSync(tmp, 0o755);
+    expect(placeKernelPackage(program, [kernel, nested, beside], into)).toEqual({ program, binds: [kernel, nested, beside] });
+    expect(fs.existsSync(into)).toBe(false);
+  });
+
+  it("copies it into the sandbox, layout kept, when a folder on the way is private (an install below /root)", () => {
+    fs.chmodSync(tmp, 0o700);
+    const placed = placeKernelPackage(program, [kernel, nested, beside], into);
+    expect(placed).toEqual({ program: path.join(into, "kern", "bin", "kern"), binds: [into] });
+    expect(fs.readFileSync(path.join(into, "kern", "node_modules", "inner", "index.js"), "utf8")).toBe("module.exports = 1;\n");
+    expect(fs.readFileSync(path.join(into, "dep", "index.js"), "utf8")).toBe("module.exports = 2;\n");
+    if (isRoot) {
+      // A kernel's uid: the original is out of its reach, the copy is not (the sandbox's root lets others pass).
+      fs.chmodSync(tmp, 0o711);
+      fs.chmodSync(path.join(tmp, "install"), 0o700);
+      const asStranger = (file: string) =>
+        spawnSync("setpriv", ["--reuid=1234567", "--regid=1234567", "--clear-groups", "--", "cat", file], { encoding: "utf8" });
+      expect(asStranger(program).status).not.toBe(0);
+      expect(asStranger(placed.program).stdout).toBe("#!/bin/sh\necho kernel\n");
+    }
   });
 });
