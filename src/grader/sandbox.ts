@@ -339,7 +339,9 @@ function commonFolder(dirs: readonly string[]): string {
  */
 export function placeKernelPackage(program: string, packageDirs: string[], into: string): { program: string; binds: string[] } {
   if (packageDirs.every(strangersReach)) return { program, binds: packageDirs };
-  const common = commonFolder(packageDirs);
+  // The copy keeps the node_modules folders, so that Node resolves each package's dependencies as before.
+  const shared = commonFolder(packageDirs);
+  const common = path.basename(shared) === "node_modules" ? path.dirname(shared) : shared;
   // A nested package is copied with the one that holds it.
   const outermost = packageDirs.filter((d) => !packageDirs.some((o) => o !== d && d.startsWith(o + path.sep)));
   fs.mkdirSync(into, { recursive: true, mode: 0o755 });

@@ -108,7 +108,7 @@ describe("placeKernelPackage: a kernel installed where only the grader can reach
   const nested = path.join(kernel, "node_modules", "inner");
   const beside = path.join(modules, "dep");
   for (const [file, text] of [
-    [path.join(kernel, "bin", "kern"), "#!/bin/sh\necho kernel\n"],
+    [path.join(kernel, "bin", "kern"), 'console.log(require("inner"), require("dep"));\n'],
     [path.join(nested, "index.js"), "module.exports = 1;\n"],
     [path.join(beside, "index.js"), "module.exports = 2;\n"],
   ]) {
@@ -127,17 +127,22 @@ describe("placeKernelPackage: a kernel installed where only the grader can reach
   it("copies it into the sandbox, layout kept, when a folder on the way is private (an install below /root)", () => {
     fs.chmodSync(tmp, 0o700);
     const placed = placeKernelPackage(program, [kernel, nested, beside], into);
-    expect(placed).toEqual({ program: path.join(into, "kern", "bin", "kern"), binds: [into] });
-    expect(fs.readFileSync(path.join(into, "kern", "node_modules", "inner", "index.js"), "utf8")).toBe("module.exports = 1;\n");
-    expect(fs.readFileSync(path.join(into, "dep", "index.js"), "utf8")).toBe("module.exports = 2;\n");
-    if (isRoot) {
-      // A kernel's uid: the original is out of its reach, the copy is not (the sandbox's root lets others pass).
-      fs.chmodSync(tmp, 0o711);
-      fs.chmodSync(path.join(tmp, "install"), 0o700);
-      const asStranger = (file: string) =>
-        spawnSync("setpriv", ["--reuid=1234567", "--regid=1234567", "--clear-groups", "--", "cat", file], { encoding: "utf8" });
-      expect(asStranger(program).status).not.toBe(0);
-      expect(asStranger(placed.program).stdout).toBe("#!/bin/sh\necho kernel\n");
-    }
+    expect(placed).toEqual({ program: path.join(into, "node_modules", "kern", "bin", "kern"), binds: [into] });
+    expect(fs.readFileSync(path.join(into, "node_modules", "kern", "node_modules", "inner", "index.js"), "utf8")).toBe("module.exports = 1;\n");
+    expect(fs.readFileSync(path.join(into, "node_modules", "dep", "index.js"), "utf8")).toBe("module.exports = 2;\n");
+    // Node still finds the nested and the hoisted dependency from the copy; a kernel's uid can run it, not the original.
+    const asKernel = (file: string) =>
+      spawnSync(
+        isRoot ? "setpriv" : process.execPath,
+        isRoot ? ["--reuid=1234567", "--regid=1234567", "--clear-groups", "--", process.execPath, file] : [file],
+        {
+          encoding: "utf8",
+        },
+      );
+    // The sandbox's root lets others pass; the install stays private.
+    fs.chmodSync(tmp, 0o711);
+    fs.chmodSync(path.join(tmp, "install"), 0o700);
+    expect(asKernel(placed.program).stdout).toBe("1 2\n");
+    if (isRoot) expect(asKernel(program).status).not.toBe(0);
   });
 });
