@@ -119,6 +119,20 @@ export function packageDirs(names: readonly string[], fromDir: string, dirs: str
   return dirs;
 }
 
+/**
+ * The Node type definitions of the tslab kernel that `packageRoot` depends on, copied into `<targetRoot>/node_modules`.
+ * tslab type-checks a cell against the @types found from the kernel's folder, falling back to its own
+ * node_modules/@types only, where npm nests them in a checkout but not in an install that hoists @types/node: there
+ * `process` and `require` would not compile in any cell (the grader's probes use both).
+ */
+export function copyKernelTypes(packageRoot: string, targetRoot: string): void {
+  const tslab = findPackage("tslab", packageRoot);
+  if (!tslab) return;
+  for (const dir of packageDirs(["@types/node"], tslab)) {
+    fs.cpSync(dir, path.join(targetRoot, "node_modules", readPackageJson(dir).name), { recursive: true, dereference: true });
+  }
+}
+
 /** The folder of the package that holds `file` (a kernel's executable, say), with its dependencies. */
 export function packageOf(file: string): string[] | undefined {
   for (let dir = path.dirname(file); path.dirname(dir) !== dir; dir = path.dirname(dir)) {

@@ -27,7 +27,7 @@ import { randomInt, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { copyPackage, packageOf } from "./package-copy";
+import { copyKernelTypes, copyPackage, packageOf } from "./package-copy";
 import { projectJupyterPath } from "../jupyter/kernelspec";
 
 export interface KernelLimits {
@@ -397,6 +397,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     // Kernels' uids may pass through (never list) the root and the jobs folder; the package is everyone's to read.
     fs.chmodSync(root, 0o711);
     copyPackage(options.packageRoot, root);
+    copyKernelTypes(options.packageRoot, root);
     const jobs = path.join(root, "jobs");
     fs.mkdirSync(jobs, { mode: 0o711 });
     const home = path.join(root, "home");

@@ -52,6 +52,12 @@ describe("createSandbox", () => {
     // Each required package is there as a real folder (mathjs: the tensor's conversion).
     for (const name of closure.packages) expect(fs.lstatSync(path.join(sandbox.root, "node_modules", name)).isDirectory(), name).toBe(true);
     expect(closure.packages).toContain("mathjs");
+    // The Node types tslab checks cells against (its own @types/node, wherever npm put it), found from a job folder.
+    const types = JSON.parse(fs.readFileSync(path.join(sandbox.root, "node_modules", "@types", "node", "package.json"), "utf8")) as {
+      version: string;
+    };
+    const tslabTypes = require.resolve("@types/node/package.json", { paths: [path.join(repoRoot, "node_modules", "tslab")] });
+    expect(types.version).toBe((JSON.parse(fs.readFileSync(tslabTypes, "utf8")) as { version: string }).version);
     // The copy loads on its own.
     const loaded = spawnSync(process.execPath, ["-e", `console.log(typeof require(${JSON.stringify(pkg)}).Matrix)`], {
       encoding: "utf8",
