@@ -137,7 +137,8 @@ describeJupyter("the installed package grading a tiny assignment", () => {
       expect(r.status).toBe(0);
       const csv = fs.readFileSync(path.join(course, "grading", "grades.csv"), "utf8");
       console.log(`grades.csv:\n${csv}`);
-      expect(csv.trim().split("\n")).toEqual(["student,assignment,double_test,total,max", "s001,tiny,2,2,2"]);
+      // grades.csv is RFC 4180: CRLF line ends.
+      expect(csv.split("\r\n")).toEqual(["student,assignment,double_test,total,max", "s001,tiny,2,2,2", ""]);
     },
     10 * 60_000,
   );
