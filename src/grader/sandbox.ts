@@ -360,10 +360,10 @@ function wrapKernelSpecs(l: Launcher, kernelsDir: string, notes: string[]): stri
       notes.push(`the ${name} kernel is not offered: its program ${spec.argv[0]} is neither below /usr nor in an npm package`);
       continue;
     }
-    const { program, binds } =
-      l.asRoot && packageDirs.length > 0
-        ? placeKernelPackage(found, packageDirs, path.join(path.dirname(l.jobs), "kernel-packages", name))
-        : { program: found, binds: packageDirs };
+    // Without root, bubblewrap runs as the grader, who reaches the package where it is.
+    const { program, binds } = l.asRoot
+      ? placeKernelPackage(found, packageDirs, path.join(path.dirname(l.jobs), "kernel-packages", name))
+      : { program: found, binds: packageDirs };
     const dir = path.join(kernelsDir, name);
     fs.mkdirSync(dir, { recursive: true });
     const launcher = path.join(dir, "launch.sh");
