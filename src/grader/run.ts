@@ -140,10 +140,13 @@ interface Run {
 async function gradeOne(run: Run, sub: Submission, server: number): Promise<void> {
   const assignment = run.byName.get(sub.assignment)!;
   const seed = `${run.seed}/${sub.student}/${sub.assignment}`;
-  let kernel: WarmKernel | undefined;
+  const taken: WarmKernel[] = [];
   const ctx = gradingContext(assignment, sub, seed, {
     ...run.env,
-    kernel: () => (kernel = run.kernels.take(server, assignment)),
+    kernel: () => {
+      taken.push(run.kernels.take(server, assignment));
+      return taken[taken.length - 1];
+    },
     record: (attempt) => run.gradebook.recordAttempt(run.id, run.hashes.get(sub)!, seed, attempt),
   });
   try {
@@ -156,7 +159,9 @@ async function gradeOne(run: Run, sub: Submission, server: number): Promise<void
     run.failed.push({ student: sub.student, assignment: sub.assignment, error: message });
     run.emit({ kind: "done", student: sub.student, assignment: sub.assignment, status: "failed", detail: message });
   } finally {
-    const left = kernel ? run.kernels.release(kernel) : 0;
+    if (taken.length > 1)
+      run.notes.push(`${sub.student}/${sub.assignment}: ${taken.length - 1} kernel(s) did not start; it ran in kernel ${taken.length}`);
+    const left = taken.reduce((sum, kernel) => sum + run.kernels.release(kernel), 0);
     if (left > 0)
       run.notes.push(`${sub.student}/${sub.assignment}: ${left} process(es) of its kernel were still running after the kernel stopped; killed`);
   }

@@ -29,6 +29,8 @@ import { attemptTotals, check, pendingManualItem, scoredItem, zeroManualItem, ty
 /** A notebook larger than this is not read (its outputs, not its code, would make it so big). */
 const MAX_NOTEBOOK_BYTES = 100_000_000;
 const MAX_TEXT_BYTES = 1_000_000;
+/** Kernels tried for one submission before its failure to start is reported. */
+const KERNEL_START_ATTEMPTS = 2;
 
 export class InfrastructureError extends Error {
   override name = "InfrastructureError";
@@ -169,25 +171,9 @@ export function drawProbes(ctx: GradingContext): void {
 
 /** Runs the restored notebook, then the probes, in a fresh kernel. */
 export async function execute(ctx: GradingContext): Promise<void> {
-  const { restored, probes, env } = ctx;
+  const { restored, probes } = ctx;
   if (!restored || !probes) return;
-  const kernel = env.kernel();
-  let run: NotebookRun;
-  try {
-    run = await runNotebook(restored.notebook, {
-      connection: kernel.connection,
-      path: kernel.session.path,
-      session: kernel.session,
-      kernelName: ctx.assignment.released?.metadata.kernelspec?.name,
-      stopOnError: false,
-      extraCode: probes.code ? [probes.code] : [],
-      cellTimeoutMs: env.cellTimeoutMs,
-      notebookTimeoutMs: env.notebookTimeoutMs,
-      maxOutputBytes: env.maxOutputBytes,
-    });
-  } catch (err) {
-    throw new InfrastructureError((err as Error).message);
-  }
+  const { kernel, run } = await runInFreshKernel(ctx, restored.notebook, probes);
   const dead = run.cells.find((c) => c.status === "dead") ?? run.extra.find((c) => c.status === "dead");
   // A kernel can die with its server: then the failure is the machinery's, and the submission is graded next run.
   if (dead) {
@@ -196,6 +182,35 @@ export async function execute(ctx: GradingContext): Promise<void> {
     });
   }
   ctx.execution = { run, garbled: kernel.connection.garbled(), dead };
+}
+
+/**
+ * A kernel that never starts (a loaded machine, a lost first message) is no fault of the student's, and no student
+ * code has run in it (runNotebook throws only then), so another is tried before the submission fails.
+ */
+async function runInFreshKernel(ctx: GradingContext, notebook: Notebook, probes: DrawnProbes): Promise<{ kernel: WarmKernel; run: NotebookRun }> {
+  const { env } = ctx;
+  const startFailures: string[] = [];
+  for (;;) {
+    const kernel = env.kernel();
+    try {
+      const run = await runNotebook(notebook, {
+        connection: kernel.connection,
+        path: kernel.session.path,
+        session: kernel.session,
+        kernelName: ctx.assignment.released?.metadata.kernelspec?.name,
+        stopOnError: false,
+        extraCode: probes.code ? [probes.code] : [],
+        cellTimeoutMs: env.cellTimeoutMs,
+        notebookTimeoutMs: env.notebookTimeoutMs,
+        maxOutputBytes: env.maxOutputBytes,
+      });
+      return { kernel, run };
+    } catch (err) {
+      startFailures.push((err as Error).message);
+      if (startFailures.length >= KERNEL_START_ATTEMPTS) throw new InfrastructureError(startFailures.join("; then "));
+    }
+  }
 }
 
 function streamText(run: CellRun, name: "stdout" | "stderr"): string {

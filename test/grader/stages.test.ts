@@ -214,18 +214,22 @@ describe("draw probes", () => {
 });
 
 describe("execute", () => {
-  it("turns a kernel that never starts into an infrastructure failure", async () => {
-    const session = {
-      path: "job/a.ipynb",
+  it("tries a second kernel when one never starts, then reports both as an infrastructure failure", async () => {
+    let kernels = 0;
+    const session = (n: number) => ({
+      path: `job${n}/a.ipynb`,
       started: new Promise(() => undefined),
-      ready: () => Promise.reject(new Error("no kernel")),
+      ready: () => Promise.reject(new Error(`kernel ${n} never answered`)),
       close: async () => undefined,
-    };
+    });
     const ctx = context({ "a.ipynb": JSON.stringify(answered("x", "y")) }, assignment(), {
-      kernel: () => ({ connection: undefined as never, session: session as unknown as KernelSession }),
+      kernel: () => ({ connection: undefined as never, session: session(++kernels) as unknown as KernelSession }),
     });
     for (const stage of [read, checkKernel, restore, drawProbes]) stage(ctx);
-    await expect(execute(ctx)).rejects.toThrow(InfrastructureError);
+    const failure = execute(ctx);
+    await expect(failure).rejects.toThrow(InfrastructureError);
+    await expect(failure).rejects.toThrow(/kernel 1 never answered.*; then .*kernel 2 never answered/);
+    expect(kernels).toBe(2);
   });
 });
 
