@@ -8,8 +8,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { stringify } from "csv-stringify/sync";
 import type { DateTime } from "luxon";
+import { toCsv } from "../grader/csv";
 import type { AttemptResult } from "../grader/types";
 import type { Course, RosterStudent } from "./course";
 import {
@@ -233,11 +233,6 @@ export function courseGradesCsv(grades: CourseGrades): string {
     ];
   });
   return toCsv([header, ...rows]);
-}
-
-/** CRLF rows (RFC 4180); a cell starting with = + - @ gets a leading ' so that a spreadsheet shows it as text. */
-export function toCsv(rows: readonly (readonly (string | number)[])[]): string {
-  return stringify(rows as (string | number)[][], { escape_formulas: true, record_delimiter: "windows" });
 }
 
 /** The lines a run prints about the roster. */

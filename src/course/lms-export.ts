@@ -10,7 +10,8 @@
  * Folders not on the roster have no LMS ids and appear in no export; the caller reports them.
  */
 import type { Course } from "./course";
-import { toCsv, type CourseGrades, type CourseRow } from "./grades";
+import { toCsv } from "../grader/csv";
+import type { CourseGrades, CourseRow } from "./grades";
 
 export { EXPORT_FORMATS, type ExportFormat } from "./lms-kinds";
 

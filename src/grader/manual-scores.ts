@@ -7,7 +7,8 @@
  */
 import { parse } from "csv-parse/sync";
 import { ManualGradeError, type Gradebook, type StoredAttempt } from "./gradebook";
-import { MANUAL_SCORE_COLUMNS, uncsvText } from "./report";
+import { uncsvText } from "./csv";
+import { MANUAL_SCORE_COLUMNS } from "./report";
 
 export interface ScoreRowProblem {
   row: number;

@@ -5,25 +5,9 @@
  * a reference value or hidden test code (those never reach an AttemptResult's checks in the first place).
  */
 import { escapeHtml } from "../notebook/html";
+import { toCsv } from "./csv";
 import type { ManualQueueEntry } from "./gradebook";
 import type { AttemptResult, ItemResult } from "./types";
-
-/** RFC 4180 quoting; a text cell starting with = + - @ gets a leading ' so that a spreadsheet shows it as text. */
-function csvCell(value: string | number | null): string {
-  if (value === null) return "";
-  if (typeof value === "number") return String(value);
-  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\n\r]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** csvCell's defusing undone: the text a cell read back from our own CSV held. */
-export function uncsvText(cell: string): string {
-  return /^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell;
-}
-
-function csvLines(rows: readonly (readonly (string | number | null)[])[]): string {
-  return rows.map((row) => row.map(csvCell).join(",")).join("\r\n") + "\r\n";
-}
 
 /** Item columns in the order the attempts list them (assignments differ in items; a cell is blank where none). */
 export function gradesCsv(attempts: readonly AttemptResult[]): string {
@@ -33,14 +17,14 @@ export function gradesCsv(attempts: readonly AttemptResult[]): string {
     const byId = new Map(a.items.map((i) => [i.id, i]));
     return [a.student, a.assignment, ...columns.map((c) => byId.get(c)?.points ?? null), a.total, a.max];
   });
-  return csvLines([["student", "assignment", ...columns, "total", "max"], ...rows]);
+  return toCsv([["student", "assignment", ...columns, "total", "max"], ...rows]);
 }
 
 /** The columns `peft-lab grade-manual --from` reads; the queue leaves points and comment blank for a TA to fill in. */
 export const MANUAL_SCORE_COLUMNS = ["student", "assignment", "item", "points", "comment"] as const;
 
 export function manualQueueCsv(queue: readonly ManualQueueEntry[]): string {
-  return csvLines([
+  return toCsv([
     [...MANUAL_SCORE_COLUMNS, "max_points", "answer", "rubric"],
     ...queue.map((q) => [q.student, q.assignment, q.itemId, null, null, q.maxPoints, q.answer, q.rubric]),
   ]);
