@@ -13,7 +13,7 @@ import { solvedNotebook } from "../test/helpers/demo";
 import { gradeSubmissions } from "../src/grader/run";
 import { createSandbox } from "../src/grader/sandbox";
 import { silenceServicesLogging } from "../src/jupyter/quiet";
-import { projectJupyterPath } from "../src/jupyter/kernelspec";
+import { installedKernelSpecs } from "../src/jupyter/kernelspec";
 import { parseNotebook, serializeNotebook } from "../src/nbgrader/io";
 import { fixed, median, type Section } from "./harness";
 
@@ -22,12 +22,11 @@ const STUDENTS = 6;
 const ROUNDS = 3;
 
 function jupyterMissing(): string | undefined {
-  const r = spawnSync("jupyter", ["kernelspec", "list", "--json"], {
-    encoding: "utf8",
-    env: { ...process.env, JUPYTER_PATH: projectJupyterPath(undefined, process.env.JUPYTER_PATH) },
-  });
-  if (r.error || r.status !== 0) return "jupyter is not installed";
-  return r.stdout.includes('"tslab"') ? undefined : "the tslab kernel is not registered";
+  try {
+    return "tslab" in installedKernelSpecs() ? undefined : "the tslab kernel is not registered";
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /**

@@ -28,7 +28,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { copyKernelTypes, copyPackage, packageOf } from "./package-copy";
-import { projectJupyterPath } from "../jupyter/kernelspec";
+import { installedKernelSpecs, type InstalledKernelSpec } from "../jupyter/kernelspec";
 
 export interface KernelLimits {
   /** V8 heap (--max-old-space-size), in MB. */
@@ -232,23 +232,16 @@ export function cleanUpSandbox(root: string): void {
   fs.rmSync(root, { recursive: true, force: true });
 }
 
-interface KernelSpec {
-  argv: string[];
-  display_name: string;
-  language?: string;
-  env?: Record<string, string>;
-  interrupt_mode?: string;
-  metadata?: unknown;
-}
+type KernelSpec = InstalledKernelSpec["spec"];
 
-/** The kernelspecs Jupyter finds with the grader's environment, this package's tslab first. */
-function installedKernelSpecs(): Record<string, KernelSpec> {
-  const listed = run("jupyter", ["kernelspec", "list", "--json"], {
-    ...process.env,
-    JUPYTER_PATH: projectJupyterPath(undefined, process.env.JUPYTER_PATH),
-  });
-  if (!listed.ok) throw new SandboxError(`cannot list the Jupyter kernels: ${listed.out}`);
-  const specs = (JSON.parse(listed.stdout) as { kernelspecs: Record<string, { spec: KernelSpec }> }).kernelspecs;
+/** The kernels the grader could offer: those Jupyter finds with the grader's environment. */
+function kernelSpecsToWrap(): Record<string, KernelSpec> {
+  let specs: Record<string, InstalledKernelSpec>;
+  try {
+    specs = installedKernelSpecs();
+  } catch (err) {
+    throw new SandboxError(`cannot list the Jupyter kernels: ${(err as Error).message}`);
+  }
   return Object.fromEntries(Object.entries(specs).map(([name, s]) => [name, s.spec]));
 }
 
@@ -352,7 +345,7 @@ export function placeKernelPackage(program: string, packageDirs: string[], into:
 /** Writes a kernelspec for every installed kernel whose program can be placed in the sandbox; returns their names. */
 function wrapKernelSpecs(l: Launcher, kernelsDir: string, notes: string[]): string[] {
   const names: string[] = [];
-  for (const [name, spec] of Object.entries(installedKernelSpecs())) {
+  for (const [name, spec] of Object.entries(kernelSpecsToWrap())) {
     const found = programPath(spec.argv[0]);
     // A program outside /usr needs its package (a kernel installed with npm, as tslab is) bound in as well.
     const packageDirs = found?.startsWith("/usr/") ? [] : found && packageOf(found);

@@ -4,6 +4,7 @@
  * checkout breaks the kernel for everyone and two checkouts overwrite each other's. Jupyter finds it through
  * JUPYTER_PATH, whose folders come before the per-user and system ones, so it wins over an older system-wide tslab.
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -52,4 +53,29 @@ export function writeTslabKernelSpec(dir = PROJECT_JUPYTER_DIR): string {
 export function projectJupyterPath(first?: string, rest?: string): string {
   const entries = [first, writeTslabKernelSpec(), rest].flatMap((p) => (p ? p.split(path.delimiter) : [])).filter((p) => p !== "");
   return [...new Set(entries)].join(path.delimiter);
+}
+
+/** A kernelspec as `jupyter kernelspec list --json` lists it. */
+export interface InstalledKernelSpec {
+  resource_dir: string;
+  spec: {
+    argv: string[];
+    display_name: string;
+    language?: string;
+    env?: Record<string, string>;
+    interrupt_mode?: string;
+    metadata?: unknown;
+  };
+}
+
+/** The kernelspecs the servers this package starts see (its tslab first), by name; throws when Jupyter cannot list them. */
+export function installedKernelSpecs(): Record<string, InstalledKernelSpec> {
+  const listed = spawnSync("jupyter", ["kernelspec", "list", "--json"], {
+    encoding: "utf8",
+    env: { ...process.env, JUPYTER_PATH: projectJupyterPath(undefined, process.env.JUPYTER_PATH) },
+  });
+  if (listed.error || listed.status !== 0) {
+    throw new Error(`\`jupyter kernelspec list\` failed: ${listed.error?.message ?? listed.stderr.trim()} (npm run setup installs Jupyter)`);
+  }
+  return (JSON.parse(listed.stdout) as { kernelspecs: Record<string, InstalledKernelSpec> }).kernelspecs;
 }

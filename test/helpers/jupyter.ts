@@ -1,15 +1,14 @@
-import { spawnSync } from "child_process";
 import { afterAll, beforeAll, describe } from "vitest";
-import { projectJupyterPath, startJupyterServer, type JupyterServer, type StartServerOptions } from "../../src/jupyter";
+import { installedKernelSpecs, startJupyterServer, type InstalledKernelSpec, type JupyterServer, type StartServerOptions } from "../../src/jupyter";
 import { repoRoot } from "./paths";
 
-/** `jupyter kernelspec list --json` as servers peft-lab starts see it (this checkout's tslab first). */
-export function kernelSpecs(): Record<string, { resource_dir: string; spec: { argv: string[] } }> | undefined {
-  const list = spawnSync("jupyter", ["kernelspec", "list", "--json"], {
-    encoding: "utf8",
-    env: { ...process.env, JUPYTER_PATH: projectJupyterPath(undefined, process.env.JUPYTER_PATH) },
-  });
-  return list.error || list.status !== 0 ? undefined : JSON.parse(list.stdout).kernelspecs;
+/** The kernelspecs servers peft-lab starts see (this checkout's tslab first), or undefined without Jupyter. */
+export function kernelSpecs(): Record<string, InstalledKernelSpec> | undefined {
+  try {
+    return installedKernelSpecs();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Why Jupyter tests cannot run here, or undefined when `jupyter` and the tslab kernel are installed. */

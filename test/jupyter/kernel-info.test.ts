@@ -5,13 +5,12 @@
  * runner must get its answer by asking again. The kernel is ipykernel with that one request dropped; its
  * Python is the one the installed python3 kernel runs on (Debian's Jupyter brings ipykernel).
  */
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runNotebook } from "../../src/jupyter";
-import { describeJupyter, useJupyterServer } from "../helpers/jupyter";
+import { describeJupyter, kernelSpecs, useJupyterServer } from "../helpers/jupyter";
 import { codeCell, notebook } from "../helpers/notebooks";
 
 const KERNEL = "first-info-lost";
@@ -34,9 +33,7 @@ IPKernelApp.launch_instance(kernel_class=FirstKernelInfoLost)
 
 /** The interpreter of the installed python3 (ipykernel) kernel. */
 function ipykernelPython(): string {
-  const list = spawnSync("jupyter", ["kernelspec", "list", "--json"], { encoding: "utf8" });
-  const specs = JSON.parse(list.stdout || "{}").kernelspecs as Record<string, { spec: { argv: string[] } }> | undefined;
-  const python = specs?.python3?.spec.argv[0];
+  const python = kernelSpecs()?.python3?.spec.argv[0];
   if (!python) throw new Error("no python3 (ipykernel) kernel is registered: npm run setup installs Jupyter with it");
   return python;
 }

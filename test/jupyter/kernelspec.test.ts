@@ -2,12 +2,11 @@
  * The tslab kernelspec lives in this checkout's .jupyter-env/, not system-wide, and every server peft-lab starts
  * offers it: even where a system-wide tslab spec (from another checkout) exists, this one wins on JUPYTER_PATH.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect, it } from "vitest";
 import { PROJECT_JUPYTER_DIR, projectJupyterPath, writeTslabKernelSpec } from "../../src/jupyter";
-import { describeJupyter, useJupyterServer } from "../helpers/jupyter";
+import { describeJupyter, kernelSpecs, useJupyterServer } from "../helpers/jupyter";
 import { repoRoot } from "../helpers/paths";
 
 const TSLAB_BIN = path.join(repoRoot, "node_modules", "tslab", "bin", "tslab");
@@ -39,12 +38,7 @@ describeJupyter("the project's tslab kernel in Jupyter", () => {
   const server = useJupyterServer();
 
   it("is what `jupyter kernelspec list` finds with JUPYTER_PATH set as npm start and setup set it", () => {
-    const list = spawnSync("jupyter", ["kernelspec", "list", "--json"], {
-      encoding: "utf8",
-      env: { ...process.env, JUPYTER_PATH: projectJupyterPath() },
-    });
-    const specs = JSON.parse(list.stdout) as { kernelspecs: Record<string, { resource_dir: string }> };
-    expect(specs.kernelspecs.tslab.resource_dir).toBe(path.join(PROJECT_JUPYTER_DIR, "kernels", "tslab"));
+    expect(kernelSpecs()?.tslab.resource_dir).toBe(path.join(PROJECT_JUPYTER_DIR, "kernels", "tslab"));
   });
 
   it("is the tslab kernel startJupyterServer's server offers", async () => {
