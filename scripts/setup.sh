@@ -3,7 +3,7 @@
 #   1. apt: Jupyter (server, classic Notebook, nbconvert, nbclient), Chromium, numpy — only what is missing;
 #      skipped with a message where apt or root/passwordless sudo is unavailable (conda, Binder: there
 #      environment.yml provides Jupyter). PEFT_LAB_SKIP_APT=1 skips it on purpose.
-#   2. npm ci (npm install without a lock file), unless node_modules already matches the lock file.
+#   2. npm ci (npm install without a lock file), unless node_modules was installed from this lock file.
 #   3. npm run build, and node_modules/peft-lab so notebooks can `import … from "peft-lab"`.
 #   4. Writes the tslab kernelspec into this checkout's own Jupyter data folder, .jupyter-env/ (never system-wide:
 #      that would point every user at whichever checkout ran setup last), and checks Jupyter lists it from there
@@ -56,17 +56,19 @@ install_apt() {
 install_apt
 
 # --- 2. npm --------------------------------------------------------------------------------------
-# npm ci deletes node_modules first; skip it when npm's own record of the installed tree
-# (node_modules/.package-lock.json) is newer than the lock file. (Not package.json: editing its
-# scripts changes nothing installed, and dependencies out of step with the lock make npm ci fail anyway.)
+# npm ci deletes node_modules first; skip it when node_modules was installed from this very lock file
+# (its hash, recorded after npm ci). Not by modification times: a copied tree or a fresh git checkout
+# gets new ones that say nothing about what is installed.
+LOCK_RECORD=node_modules/.peft-lab-installed-lock.sha256
 if [ ! -f package-lock.json ]; then
   say "npm install (no package-lock.json)"
   npm install --no-audit --no-fund
-elif [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
-  say "node_modules matches package-lock.json: skipping npm ci"
+elif [ -f "$LOCK_RECORD" ] && sha256sum --check --status "$LOCK_RECORD" 2>/dev/null; then
+  say "node_modules was installed from this package-lock.json: skipping npm ci"
 else
   say "npm ci"
   npm ci --no-audit --no-fund
+  sha256sum package-lock.json > "$LOCK_RECORD"
 fi
 
 # --- 3. build and package link --------------------------------------------------------------------
