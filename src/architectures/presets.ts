@@ -2,7 +2,7 @@
  * Real models whose computed total equals the published parameter count (Hugging Face `model.num_parameters()`
  * of the class named in `head`; sizes from each checkpoint's config.json), plus the sheet-4 toy model.
  */
-import { validateModelConfig, type ModelConfig } from "./config";
+import { customModel, validateModelConfig, type ModelConfig } from "./config";
 
 export interface ModelPreset {
   config: ModelConfig;
@@ -185,28 +185,15 @@ const PRESET_LIST: ModelPreset[] = [
     // Exercise sheet 4 (seed 000) fixes only: encoder-only, 2 blocks, h = 2, d_model = 32, d_k = d_q = d_v = 16.
     // Assumed for the rest (it only enters the total, never the PEFT counts the sheet asks for): d_ff = 4·d_model,
     // biases on every linear layer, post-LayerNorm as in BERT, no embeddings, pooler or head.
-    config: {
+    // customModel's defaults are exactly these assumptions.
+    config: customModel({
       name: "sheet4-toy",
       family: "toy",
       head: "sheet-4 encoder: 2 blocks only (no embeddings, no head; d_ff = 128 and biases assumed)",
-      vocabSize: 0,
-      maxPositions: 0,
-      typeVocabSize: 0,
       dModel: 32,
       nLayers: 2,
       nHeads: 2,
-      dHead: 16,
-      dFF: 128,
-      attentionBias: true,
-      ffnBias: true,
-      norm: "layernorm",
-      embeddingNorm: false,
-      finalNorm: false,
-      gatedMlp: false,
-      fusedQkv: false,
-      lmHead: "none",
-      pooler: false,
-    },
+    }),
     notes: "Only the attention/adapter structure comes from the sheet; the total depends on the assumed d_ff and biases.",
   },
 ];
