@@ -42,9 +42,9 @@ export {
 export * as ag from "./autograd";
 export { Tensor } from "./autograd";
 
-// Display helpers.
-export { lineChart, barChart, scatterChart, type AxisOptions, type LineSeries, type BarSeries, type ScatterPoint } from "./notebook/charts";
-export { weightLabel, e2eChart, weightTypeChart, rankChart, glueChart, gpt3Chart, type E2EMetric } from "./notebook/course-charts";
+// Display helpers as one namespace: display.showMatrix, display.showTable, display.plot, display.rankChart, …
+export * as display from "./notebook";
+// The published results the course charts draw (data, with their sources).
 export {
   E2E_RESULTS,
   WEIGHT_TYPE_RESULTS,
@@ -61,40 +61,6 @@ export {
   type GlueRow,
   type Gpt3Row,
 } from "./notebook/course-tables";
-export {
-  setDisplayBackend,
-  displayBackend,
-  canDisplay,
-  showRaw,
-  showMatrix,
-  showTable,
-  type DisplayHandle,
-  type DisplayBackend,
-} from "./notebook/display";
-export { escapeHtml, htmlTable, type TableValue, type TableColumn, type HtmlTableOptions } from "./notebook/html";
-export { latexMatrix, type LatexMatrixOptions } from "./notebook/latex";
-export {
-  plotlyBundle,
-  plotlyLoaderHtml,
-  chartHtml,
-  plotlyEmitted,
-  resetPlotly,
-  plotHtml,
-  plot,
-  type PlotlyTrace,
-  type Figure,
-} from "./notebook/plotly";
-export {
-  progress,
-  progressEta,
-  progressSummary,
-  progressText,
-  progressHtml,
-  type Progress,
-  type ProgressOptions,
-  type ProgressState,
-  type ProgressUpdate,
-} from "./notebook/progress";
 
 // Architecture configs and presets (dimensions and published totals; counting is the students' work).
 export {

@@ -75,7 +75,7 @@ export function chartHtml(figure: Figure, id = `peft-lab-plot-${randomUUID()}`):
   const config = { responsive: true, displaylogo: false, ...figure.config };
   return (
     `<div id="${escapeHtml(id)}" class="peft-lab-plot" style="width:100%;height:${height}px">` +
-    `Loading plotly.js… (if this stays, run the notebook's first chart cell again, or call resetPlotly() and re-run this cell)</div>\n` +
+    `Loading plotly.js… (if this stays, run the notebook's first chart cell again, or call display.resetPlotly() and re-run this cell)</div>\n` +
     `<script type="text/javascript">\n(function () {\n` +
     `var draw = function () {\nvar el = document.getElementById(${scriptJson(id)});\nif (!el) return;\nel.textContent = "";\n` +
     `window.Plotly.newPlot(el, ${scriptJson(figure.data)}, ${scriptJson(layout)}, ${scriptJson(config)});\n};\n` +

@@ -73,7 +73,7 @@ describe("notebooks/llm_finetuning_lecture.ipynb content (seed 002)", () => {
   });
 
   it("charts every LoRA result table of the slides", () => {
-    for (const chart of ["e2eChart(", "weightTypeChart(", "rankChart("]) expect(source).toContain(chart);
+    for (const chart of ["display.e2eChart(", "display.weightTypeChart(", "display.rankChart("]) expect(source).toContain(chart);
   });
 });
 
@@ -111,7 +111,8 @@ describe("notebooks/peft_lecture.ipynb content (seed 003)", () => {
   });
 
   it("charts the GLUE and GPT-3 tables", () => {
-    for (const chart of ["glueChart(", "gpt3Chart(", "weightTypeChart(", "rankChart("]) expect(source).toContain(chart);
+    for (const chart of ["display.glueChart(", "display.gpt3Chart(", "display.weightTypeChart(", "display.rankChart("])
+      expect(source).toContain(chart);
   });
 
   it("composes LoraHub's modules by mixing A and B separately and checks the cross terms in the kernel", () => {

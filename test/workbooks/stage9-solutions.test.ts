@@ -69,7 +69,7 @@ describe("notebooks/stage9_exercises.ipynb content (seed 004)", () => {
       "zeroShotAccuracy(",
       "train({",
       "new AdamW(",
-      "plot(MP.figure)",
+      "display.plot(MP.figure)",
     ])
       expect(code, use).toContain(use);
     // The printed figures the seed asks for are computed by the student's functions, never typed in.
