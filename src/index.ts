@@ -160,6 +160,8 @@ export {
   type LabelledExample,
   type ReviewPolaritySplits,
 } from "./data/reviews";
+// The PEFT lecture's recorded fine-tuning sweep (its runs use methods students write): results, not methods.
+export { loadLectureSweep, LECTURE_SWEEP_FILE, type RecordedSweep } from "./data/sweep-record";
 export { mixedReviews, mixedReviewLabel, MIXED_REVIEW_CLASSES, MIXED_REVIEW_LABEL_WORDS, type MixedReviewSplits } from "./data/mixed-reviews";
 
 // Public self-checks (expected values embedded or properties checked; no reference implementation).

@@ -3,6 +3,7 @@
  * the first-impression review task over several seeds (with the zero-shot baseline); print the comparison table and total time; write the table
  * (Markdown and JSON), the Plotly figures (JSON) and a self-contained HTML page into --out.
  * `peft-lab experiment pretrain`: re-create the shipped pretrained checkpoint (or --check it bit for bit).
+ * `peft-lab experiment lecture-sweep`: re-record the PEFT lecture's sweep (or --check it bit for bit, timings aside).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -13,6 +14,9 @@ import { runSweepParallel } from "../experiments/parallel";
 import { DEFAULT_CHECKPOINT, REVIEW_LM_RECIPE, loadPretrained, pretrainReviewLM, savePretrained } from "../experiments/pretrain";
 import type { ReviewTask } from "../data/reviews";
 import { DEFAULT_SWEEP_SETTINGS } from "../experiments/rank-sweep";
+import { LECTURE_SWEEP_FILE, loadLectureSweep } from "../data/sweep-record";
+import { LECTURE_SWEEP_RUNS, recordLectureSweep, saveLectureSweep, withoutTimings } from "../experiments/lecture-sweep";
+import { isDeepStrictEqual } from "node:util";
 import { comparisonMarkdown, comparisonRows, detailedMarkdown, sweepFigures, sweepHtml } from "../experiments/report";
 import { weightsHash } from "../transformer/checkpoint";
 import { progress } from "../notebook/progress";
@@ -109,6 +113,22 @@ function pretrain(options: { out: string; check?: boolean }): void {
   console.log(`sha256 ${hash} written to ${options.out}`);
 }
 
+function lectureSweep(options: { out: string; check?: boolean }): void {
+  // A bad recording is reported before the runs, not after.
+  const shipped = options.check ? loadLectureSweep(options.out) : undefined;
+  const bar = progress(LECTURE_SWEEP_RUNS, { label: "run" });
+  const recorded = recordLectureSweep(({ run }) => bar.update({ accuracy: run.accuracy }));
+  bar.done();
+  console.log(`${recorded.sweep.runs.length} fine-tuning runs in ${recorded.sweep.totalSeconds.toFixed(1)} s`);
+  if (shipped) {
+    const same = isDeepStrictEqual(withoutTimings(recorded), withoutTimings(shipped));
+    console.log(`the replay ${same ? "equals" : "DIFFERS FROM"} ${options.out} (timings aside)`);
+    if (!same) process.exitCode = 1;
+    return;
+  }
+  console.log(`written to ${saveLectureSweep(recorded, options.out)}`);
+}
+
 export function register(program: Command): void {
   const experiment = program.command("experiment").description("the mini-project: pretraining and the PEFT rank sweep");
   experiment
@@ -131,4 +151,10 @@ export function register(program: Command): void {
     .option("-o, --out <file>", "checkpoint file", DEFAULT_CHECKPOINT)
     .option("--check", "re-run and compare with the existing checkpoint bit for bit instead of writing")
     .action(pretrain);
+  experiment
+    .command("lecture-sweep")
+    .description("re-record the PEFT lecture's fine-tuning sweep, which its workbook loads (deterministic but for timings)")
+    .option("-o, --out <file>", "recording file", LECTURE_SWEEP_FILE)
+    .option("--check", "re-run and compare with the existing recording instead of writing")
+    .action(lectureSweep);
 }

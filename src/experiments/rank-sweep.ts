@@ -34,24 +34,12 @@ import { AdamW } from "../train/optim";
 import { accuracy, linearSchedule, train } from "../train/trainer";
 import { FULL_FINE_TUNING, headParams, type MethodFamily, type MethodSpec } from "./methods";
 import { loadPretrained, meanLmLoss, type PretrainResult } from "./pretrain";
+import type * as Recorded from "../data/sweep-record";
+export type { DeltaSpectrum, RunResult, Stats, SweepSettings } from "../data/sweep-record";
+import type { DeltaSpectrum, RunResult, Stats, SweepSettings } from "../data/sweep-record";
 
-export interface SweepSettings {
-  /**
-   * The downstream task (src/data/reviews): "first-impression" (the mini-project's and the CLI's) or "polarity" (the
-   * default, kept for the workbooks whose figures were measured on it; the frozen LM solves it zero-shot).
-   */
-  task: ReviewTask;
-  /** Seeds 0 … seeds−1; each seed draws its own training set, head, method initialisation and batch order. */
-  seeds: number;
-  trainSize: number;
-  testSize: number;
-  epochs: number;
-  batchSize: number;
-  /** Clip the global gradient norm at every step (keeps the high learning rates of the small methods stable). */
-  clipNorm: number;
-  /** Held-out pretraining sentences on which the LM loss after fine-tuning measures forgetting. */
-  forgettingSentences: number;
-}
+export type MethodSummary = Recorded.MethodSummary<MethodFamily>;
+export type SweepResult = Recorded.SweepResult<MethodFamily>;
 
 /**
  * 64 training examples in batches of 8 for 5 epochs (40 steps): seed 003's "≈50 examples" regime, where "LoRA with
@@ -69,59 +57,6 @@ export const DEFAULT_SWEEP_SETTINGS: SweepSettings = {
 };
 
 const CLASSES = 2;
-
-export interface RunResult {
-  method: string;
-  seed: number;
-  /** Trainable scalars of the built model (method + classification head). */
-  params: number;
-  /** The method's count module + the head: must equal `params`. */
-  expectedParams: number;
-  /** Every parameter of the fine-tuned model: base, head and the method's own (Hugging Face's "all params"). */
-  totalParams: number;
-  accuracy: number;
-  /** Accuracy on the test examples containing an adjective no training example had. */
-  heldOutAccuracy: number;
-  /** Next-token loss on held-out pretraining sentences after fine-tuning (with the method attached). */
-  lmLoss: number;
-  seconds: number;
-  /** Training loss per step. */
-  losses: number[];
-}
-
-/** Run-to-run statistics over seeds. */
-export interface Stats {
-  mean: number;
-  std: number;
-  min: number;
-  max: number;
-  values: number[];
-}
-
-export interface MethodSummary {
-  id: string;
-  label: string;
-  family: MethodFamily;
-  rank?: number;
-  lr: number;
-  params: number;
-  /** Trainable share of all the fine-tuned model's parameters, in % (print_trainable_parameters' trainable%). */
-  percent: number;
-  accuracy: Stats;
-  heldOutAccuracy: Stats;
-  lmLoss: Stats;
-  seconds: Stats;
-}
-
-/** Singular values of one full fine-tuning update ΔW = W_after − W_before. */
-export interface DeltaSpectrum {
-  weight: string;
-  singularValues: number[];
-  /** Fewest singular directions holding 90% of ‖ΔW‖²_F. */
-  rank90: number;
-  /** ‖ΔW‖²_F / σ₁², a smooth count of significant directions. */
-  stableRank: number;
-}
 
 export function stats(values: number[]): Stats {
   const mean = values.reduce((a, v) => a + v, 0) / values.length;
@@ -191,20 +126,6 @@ export function fineTune(method: MethodSpec, seed: number, settings: SweepSettin
       losses: history.steps.map((s) => s.loss),
     },
   };
-}
-
-export interface SweepResult {
-  settings: SweepSettings;
-  pretrained: { lmLoss: number; verbAgreement: number; params: number };
-  /** The frozen pretrained LM with the template and label words (zeroShotAccuracy), on each seed's test set. */
-  zeroShot: Stats;
-  runs: RunResult[];
-  summary: MethodSummary[];
-  /** The forgetting trade-off: the same methods at several learning rates (FORGETTING_TRADE_OFF). */
-  tradeOff: MethodSummary[];
-  /** ΔW of the full fine-tuning run with seed 0, every linear weight of every block. */
-  spectrum: DeltaSpectrum[];
-  totalSeconds: number;
 }
 
 /** One fine-tuning run as a worker returns it: the run, and ΔW spectra for the full fine-tuning run of seed 0. */

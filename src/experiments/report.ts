@@ -2,7 +2,9 @@ import { escapeHtml, htmlTable } from "../notebook/html";
 import { chartHtml, plotlyLoaderHtml, type Figure, type PlotlyTrace } from "../notebook/plotly";
 import { isPeftMethod, peftDefinition } from "../peft/methods";
 import { BASELINE_FAMILIES, type MethodFamily } from "./methods";
+import type { SweepFigures } from "../data/sweep-record";
 import type { MethodSummary, SweepResult } from "./rank-sweep";
+export type { SweepFigures } from "../data/sweep-record";
 
 /** The seed-004 comparison table, one row per method: Method | Params | Accuracy (mean ± std over the seeds). */
 export interface ComparisonRow {
@@ -71,14 +73,6 @@ export function detailedMarkdown(result: SweepResult): string {
     ]),
     [false, true, true, true, true, true, true],
   );
-}
-
-export interface SweepFigures {
-  accuracyVsRank: Figure;
-  accuracyVsParams: Figure;
-  trainingCurves: Figure;
-  deltaSpectrum: Figure;
-  forgetting: Figure;
 }
 
 /** A family's legend name and colour: a PEFT method's from its definition, a baseline's from BASELINE_FAMILIES. */

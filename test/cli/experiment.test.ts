@@ -80,3 +80,14 @@ describe("peft-lab experiment rank-sweep", SPAWN_TIMEOUT, () => {
     expect(run.stderr).toMatch(/--task must be "first-impression" or "polarity", got "sentiment"/);
   });
 });
+
+describe("peft-lab experiment lecture-sweep", SPAWN_TIMEOUT, () => {
+  it("--check names a recording it cannot read, before it spends the runs; exit 1", async () => {
+    const missing = join(out, "no-recording.json");
+    const run = await peftLab(["experiment", "lecture-sweep", "--check", "--out", missing]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`peft-lab: ${missing}: cannot read the recorded sweep`);
+    // Refused before the 24 runs: none was reported.
+    expect(run.stdout).not.toContain("fine-tuning runs");
+  });
+});

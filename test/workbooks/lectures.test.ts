@@ -12,6 +12,7 @@ import { sourceText, type CodeCell, type Notebook } from "../../src/nbformat";
 import { parseNotebook } from "../../src/nbgrader";
 import * as lecture002 from "../../solutions/llm_finetuning_lecture";
 import * as lecture003 from "../../solutions/peft_lecture";
+import { loadLectureSweep } from "../../src/data/sweep-record";
 import { seedText } from "./seeds";
 
 function load(file: string): Notebook {
@@ -80,8 +81,9 @@ describe("notebooks/llm_finetuning_lecture.ipynb content (seed 002)", () => {
 describe("notebooks/peft_lecture.ipynb content (seed 003)", () => {
   const source = code(load("peft_lecture.ipynb"));
 
-  it("shows the singular values of ΔW from a fine-tuning run of the library", () => {
-    expect(source).toContain("runSweep(");
+  it("shows the singular values of ΔW from the recorded fine-tuning sweep (its runs use methods students write)", () => {
+    expect(source).toContain("loadLectureSweep()");
+    expect(source).not.toContain("runSweep(");
     expect(source).toMatch(/sweep\.spectrum\.map\(/);
   });
 
@@ -126,7 +128,8 @@ describe("notebooks/peft_lecture.ipynb content (seed 003)", () => {
   });
 
   it("argues forgetting from every matched pair and each method at its tuned rate, over 3 seeds", () => {
-    expect(source).toContain("const SEEDS = 3;");
+    expect(source).toContain("const SEEDS = sweep.settings.seeds;");
+    expect(loadLectureSweep().sweep.settings.seeds).toBe(3);
     expect(source).toContain("const matchedPairs = fullPoints.flatMap(");
     expect(source).toContain("forgettingVerdict(s, tunedFull)");
   });

@@ -35,12 +35,6 @@ const WORKBOOKS = [
   { file: "stage9_exercises.ipynb", solutions: stage9 as Record<string, unknown> & { GRADED_FUNCTIONS: Record<string, readonly string[]> } },
 ];
 
-/**
- * Workbooks whose visible cells still import reference implementations from "peft-lab/instructor" (a mechanical
- * fix of the package split, issue 11A); their rewrites (issue 11B–D) remove it, and then their names leave this set.
- */
-const PENDING_SPLIT = new Set(["peft_lecture.ipynb"]);
-
 function load(file: string): Notebook {
   return parseNotebook(readFileSync(join(__dirname, "../../notebooks", file), "utf8"), file);
 }
@@ -137,14 +131,11 @@ for (const { file, solutions } of WORKBOOKS) {
       }
     });
 
-    it.skipIf(PENDING_SPLIT.has(file))(
-      "needs no reference implementation in its student version (no peft-lab/instructor outside solutions and hidden tests)",
-      () => {
-        const student = release(nb, { name: file });
-        const needing = student.cells.filter((c) => c.cell_type === "code" && text(c).includes('"peft-lab/instructor"')).map((c) => c.id);
-        expect(needing).toEqual([]);
-      },
-    );
+    it("needs no reference implementation in its student version (no peft-lab/instructor outside solutions and hidden tests)", () => {
+      const student = release(nb, { name: file });
+      const needing = student.cells.filter((c) => c.cell_type === "code" && text(c).includes('"peft-lab/instructor"')).map((c) => c.id);
+      expect(needing).toEqual([]);
+    });
 
     it("releases to a student version with stubs and without any solution or hidden-test line", () => {
       const student = release(nb, { name: file });
