@@ -13,7 +13,7 @@ import { solvedNotebook } from "../test/helpers/demo";
 import { gradeSubmissions } from "../src/grader/run";
 import { createSandbox } from "../src/grader/sandbox";
 import { silenceServicesLogging } from "../src/jupyter/quiet";
-import { installedKernelSpecs, projectJupyterPath } from "../src/jupyter/kernelspec";
+import { installedKernelSpecs, projectJupyterEnv } from "../src/jupyter/kernelspec";
 import { parseNotebook, serializeNotebook } from "../src/nbgrader/io";
 import { fixed, median, type Section } from "./harness";
 
@@ -117,7 +117,7 @@ export async function run(): Promise<Section[]> {
           const r = spawnSync(python, [...nbconvertArgs, "--to", "notebook", "--execute", "--output-dir", path.join(nbDir, "out"), file], {
             encoding: "utf8",
             // The tslab kernelspec is this checkout's (.jupyter-env), not a system-wide one.
-            env: { ...process.env, JUPYTER_PATH: projectJupyterPath(undefined, process.env.JUPYTER_PATH) },
+            env: projectJupyterEnv(),
           });
           if (r.status !== 0) failures.push(`${path.basename(file)}: ${(r.stderr ?? "").trim().split("\n").pop()}`);
         }

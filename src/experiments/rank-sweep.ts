@@ -22,7 +22,6 @@ import {
   reviewPolarity,
   zeroShotAccuracy,
   type LabelledExample,
-  type ReviewTask,
 } from "../data/reviews";
 import { Transformer } from "../transformer/transformer";
 import { LINEAR_SITES } from "../transformer/config";
@@ -34,12 +33,19 @@ import { AdamW } from "../train/optim";
 import { accuracy, linearSchedule, train } from "../train/trainer";
 import { FULL_FINE_TUNING, headParams, type MethodFamily, type MethodSpec } from "./methods";
 import { loadPretrained, meanLmLoss, type PretrainResult } from "./pretrain";
-import type * as Recorded from "../data/sweep-record";
-export type { DeltaSpectrum, RunResult, Stats, SweepSettings } from "../data/sweep-record";
-import type { DeltaSpectrum, RunResult, Stats, SweepSettings } from "../data/sweep-record";
+// The result types live beside the recorded sweep that students load (no PEFT method in their closure).
+import type {
+  DeltaSpectrum,
+  RunResult,
+  Stats,
+  SweepSettings,
+  MethodSummary as RecordedMethodSummary,
+  SweepResult as RecordedSweepResult,
+} from "../data/sweep-record";
+export type { DeltaSpectrum, RunResult, Stats, SweepSettings };
 
-export type MethodSummary = Recorded.MethodSummary<MethodFamily>;
-export type SweepResult = Recorded.SweepResult<MethodFamily>;
+export type MethodSummary = RecordedMethodSummary<MethodFamily>;
+export type SweepResult = RecordedSweepResult<MethodFamily>;
 
 /**
  * 64 training examples in batches of 8 for 5 epochs (40 steps): seed 003's "≈50 examples" regime, where "LoRA with

@@ -55,6 +55,11 @@ export function projectJupyterPath(first?: string, rest?: string): string {
   return [...new Set(entries)].join(path.delimiter);
 }
 
+/** This process's environment with the project's tslab kernelspec on JUPYTER_PATH, for a `jupyter` command run from here. */
+export function projectJupyterEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, JUPYTER_PATH: projectJupyterPath(undefined, process.env.JUPYTER_PATH) };
+}
+
 /** A kernelspec as `jupyter kernelspec list --json` lists it. */
 export interface InstalledKernelSpec {
   resource_dir: string;
@@ -72,7 +77,7 @@ export interface InstalledKernelSpec {
 export function installedKernelSpecs(): Record<string, InstalledKernelSpec> {
   const listed = spawnSync("jupyter", ["kernelspec", "list", "--json"], {
     encoding: "utf8",
-    env: { ...process.env, JUPYTER_PATH: projectJupyterPath(undefined, process.env.JUPYTER_PATH) },
+    env: projectJupyterEnv(),
   });
   if (listed.error || listed.status !== 0) {
     throw new Error(`\`jupyter kernelspec list\` failed: ${listed.error?.message ?? listed.stderr.trim()} (npm run setup installs Jupyter)`);
